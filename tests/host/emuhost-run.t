@@ -25,7 +25,7 @@ unlike "CMD's stderr stays off stdout" "$out" 'to stderr'
 like "CMD's stderr reaches stderr" "$err" '^to stderr$'
 like "arguments arrive unsplit and unexpanded" "$out" "^<two words><it's><\\\$HOME>$"
 like "--env sets a variable for CMD" "$out" '^hello there$'
-like "--cpus defaults to 2" "$out" '^2$'
+like "--cpus defaults to 1" "$out" '^1$'
 mem_kb=$(awk '/MemTotal/ { print $2 }' "$work/out")
 ok "--mem 1024 gives about 1 GiB (MemTotal ${mem_kb:-?} kB)" test "${mem_kb:-0}" -gt 900000 -a "${mem_kb:-0}" -le 1048576
 like "CMD runs as root" "$out" '^0$'
@@ -35,9 +35,9 @@ is "false inside exits 1 outside" "$?" 1
 is "a failing CMD adds no message of emuhost's own" "$(cat "$work/err")" ""
 
 cd "$root" || exit 1
-out=$("$emuhost" run --cpus 1 --timeout 120 -- sh -c 'pwd; nproc; test -x tools/emuhost && echo sees-tree; echo x >/usr/emuhost-write-test && cat /usr/emuhost-write-test; uname -r')
+out=$("$emuhost" run --cpus 2 --timeout 120 -- sh -c 'pwd; nproc; test -x tools/emuhost && echo sees-tree; echo x >/usr/emuhost-write-test && cat /usr/emuhost-write-test; uname -r')
 like "pwd prints the caller's folder (the repository)" "$out" "^$root\$"
-like "--cpus 1 gives one CPU" "$out" '^1$'
+like "--cpus 2 gives two CPUs" "$out" '^2$'
 like "the build tree is visible at the same path" "$out" '^sees-tree$'
 like "the root is writable inside (overlay)" "$out" '^x$'
 ok "writes inside do not reach this machine" test ! -e /usr/emuhost-write-test

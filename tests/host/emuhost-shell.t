@@ -16,7 +16,7 @@ for ((i = 0; i < 900; i++)); do
 	grep -q '\[emuhost ' "$work/screen" && break
 	sleep 0.1
 done
-like "a root prompt appears" "$(cat "$work/screen")" '\[emuhost main\]# '
+like "a root prompt appears" "$(cat "$work/screen")" '\[emuhost [^]]*\]# '
 printf 'echo "sum=$((6 * 7)) uid=$(id -u)"; tty\n' >&7
 printf 'exit 5\n' >&7
 wait "$session"
