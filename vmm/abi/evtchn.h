@@ -1,0 +1,41 @@
+/* Event channels, Xen's 2-level ABI (64 x 64 ports). KVM sets the pending
+ * bits and injects the upcall; we keep the port table: what each port is
+ * bound to, and what a send on it means. IPIs and the timer VIRQ are handed
+ * to KVM so they never leave the kernel. */
+#ifndef XENON_VMM_ABI_EVTCHN_H
+#define XENON_VMM_ABI_EVTCHN_H
+
+#include <stdint.h>
+#include "abi/xen_public.h"
+
+#define EVTCHN_PORTS (64 * 64)
+#define EVTCHN_MAX_VCPUS 64
+
+struct domain;
+struct vcpu;
+
+/* A port whose other end is one of our backends (console, XenStore, ...):
+ * `notify` runs when the guest sends on it. */
+typedef void (*evtchn_notify_fn)(void *opaque);
+
+struct evtchn {
+	uint8_t state; /* EVTCHNSTAT_* */
+	uint32_t vcpu; /* the vCPU it notifies */
+	uint32_t virq;
+	evtchn_notify_fn notify;
+	void *opaque;
+};
+
+struct evtchn_table {
+	struct evtchn ports[EVTCHN_PORTS];
+	uint32_t virq_port[EVTCHN_MAX_VCPUS][NR_VIRQS]; /* 0: not bound */
+};
+
+/* Opens a port from the guest to a backend of ours; returns it, or -1. */
+int evtchn_open_backend(struct domain *d, evtchn_notify_fn notify, void *opaque);
+/* Logs the ports in use and their pending and mask bits (a hung domain). */
+void evtchn_log_state(struct domain *d);
+/* Raises `port` in the guest, as the backend end of it. */
+int evtchn_notify_guest(struct domain *d, uint32_t port);
+
+#endif

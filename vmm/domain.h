@@ -1,0 +1,90 @@
+/* A domain: one KVM VM, its RAM, its vCPU threads and its Xen state. One
+ * process runs one domain; this is its single owner. */
+#ifndef XENON_VMM_DOMAIN_H
+#define XENON_VMM_DOMAIN_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "abi/xen.h"
+#include "guest_memory.h"
+
+#define MAX_VCPUS 64
+
+struct domain;
+
+#define VCPU_QUEUED_ATTRS 8
+
+struct vcpu {
+	struct domain *dom;
+	unsigned id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+	/* Xen attributes set by another vCPU, applied by this vCPU's thread
+	 * before it next enters the guest: an ioctl on a vCPU in KVM_RUN
+	 * would wait until it leaves, which a halted vCPU may never do. */
+	pthread_mutex_t queue_lock;
+	struct kvm_xen_vcpu_attr queued[VCPU_QUEUED_ATTRS];
+	unsigned nr_queued;
+	uint64_t vcpu_info_gpa; /* where its vcpu_info lives; 0 until known */
+	bool vcpu_info_explicit; /* placed by VCPUOP_register_vcpu_info */
+};
+
+/* Why a domain stopped running (Xen's SHUTDOWN_* reasons, and ours). */
+enum domain_end {
+	END_NONE = -1,
+	END_POWEROFF = 0, /* SHUTDOWN_poweroff */
+	END_REBOOT = 1,   /* SHUTDOWN_reboot */
+	END_SUSPEND = 2,  /* SHUTDOWN_suspend */
+	END_CRASH = 3,    /* SHUTDOWN_crash, or a triple fault, or a KVM failure */
+	END_WATCHDOG = 4, /* SHUTDOWN_watchdog */
+	END_DESTROY = 100 /* ended from outside */
+};
+
+struct domain_config {
+	const char *name;
+	uint32_t domid;
+	uint64_t memory_mb;
+	unsigned vcpus;
+	const char *kernel;
+	const char *ramdisk;
+	const char *cmdline;
+	const char *console_log; /* the guest's console output is appended here */
+};
+
+struct domain {
+	struct domain_config cfg;
+	int kvm_fd;
+	int vm_fd;
+	size_t run_size;
+	struct guest_memory mem;
+	unsigned nr_vcpus;
+	struct vcpu vcpus[MAX_VCPUS];
+	struct xen xen;
+
+	pthread_mutex_t lock; /* guards xen state shared between vCPUs */
+	pthread_cond_t ended_cond;
+	_Atomic int end;      /* enum domain_end */
+};
+
+/* Builds the VM and loads the guest; nothing runs yet. On failure everything
+ * made so far is undone and the error logged. */
+int domain_create(struct domain *d, const struct domain_config *cfg);
+/* Starts the vCPU threads and waits until the domain ends; returns why. */
+enum domain_end domain_run(struct domain *d);
+void domain_destroy(struct domain *d);
+
+/* Ends the domain for `why` (first caller wins) and stops every vCPU. */
+void domain_end(struct domain *d, enum domain_end why);
+/* Logs every vCPU's registers (a domain that hung or crashed); only once
+ * domain_run has returned, when no vCPU is in KVM_RUN. */
+void domain_log_registers(struct domain *d);
+/* Makes vCPU `v` leave KVM_RUN soon, so it notices new state. */
+void vcpu_kick(struct vcpu *v);
+
+#endif

@@ -1,0 +1,91 @@
+#include "guest_memory.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "log.h"
+
+int guest_memory_create(struct guest_memory *m, uint64_t ram_size)
+{
+	uint64_t total = ram_size + SPECIAL_PAGES * PAGE_SIZE;
+
+	*m = (struct guest_memory){ .fd = -1 };
+	m->fd = memfd_create("xenon-guest-ram", MFD_CLOEXEC);
+	if (m->fd < 0) {
+		log_err("memfd_create for guest RAM: %s", strerror(errno));
+		return -1;
+	}
+	if (ftruncate(m->fd, (off_t)total) < 0) {
+		log_err("sizing guest RAM to %llu MiB: %s", (unsigned long long)(total >> 20),
+			strerror(errno));
+		goto fail;
+	}
+	void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, m->fd, 0);
+	if (p == MAP_FAILED) {
+		log_err("mapping guest RAM: %s", strerror(errno));
+		goto fail;
+	}
+	m->ram = p;
+	m->ram_size = ram_size;
+	m->special = m->ram + ram_size;
+	return 0;
+fail:
+	close(m->fd);
+	m->fd = -1;
+	return -1;
+}
+
+void guest_memory_destroy(struct guest_memory *m)
+{
+	if (m->ram)
+		munmap(m->ram, m->ram_size + SPECIAL_PAGES * PAGE_SIZE);
+	if (m->fd >= 0)
+		close(m->fd);
+	*m = (struct guest_memory){ .fd = -1 };
+}
+
+static int add_slot(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *host)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = slot,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)host,
+	};
+	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		log_err("KVM_SET_USER_MEMORY_REGION slot %u at 0x%llx: %s", slot,
+			(unsigned long long)gpa, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int guest_memory_map(struct guest_memory *m, int vm_fd)
+{
+	uint64_t low = guest_low_ram_end(m);
+
+	if (add_slot(vm_fd, 0, 0, low, m->ram) < 0)
+		return -1;
+	if (m->ram_size > low && add_slot(vm_fd, 1, HIGH_RAM_START, m->ram_size - low, m->ram + low) < 0)
+		return -1;
+	return add_slot(vm_fd, 2, SPECIAL_BASE, SPECIAL_PAGES * PAGE_SIZE, m->special);
+}
+
+void *guest_phys(const struct guest_memory *m, uint64_t gpa, uint64_t len)
+{
+	uint64_t low = guest_low_ram_end(m);
+
+	if (len > m->ram_size + SPECIAL_PAGES * PAGE_SIZE || gpa + len < gpa)
+		return NULL;
+	if (gpa + len <= low)
+		return m->ram + gpa;
+	if (gpa >= HIGH_RAM_START && gpa - HIGH_RAM_START + len <= m->ram_size - low)
+		return m->ram + low + (gpa - HIGH_RAM_START);
+	if (gpa >= SPECIAL_BASE && gpa - SPECIAL_BASE + len <= SPECIAL_PAGES * PAGE_SIZE)
+		return m->special + (gpa - SPECIAL_BASE);
+	return NULL;
+}

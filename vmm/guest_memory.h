@@ -1,0 +1,58 @@
+/* Guest RAM: one memfd (so xenstored, backends and migration can map it),
+ * mapped once here. Every guest-physical access goes through guest_phys(),
+ * which refuses anything not wholly inside RAM. */
+#ifndef XENON_VMM_GUEST_MEMORY_H
+#define XENON_VMM_GUEST_MEMORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1ull << PAGE_SHIFT)
+
+/* Below 4 GiB RAM stops here; the rest of it lives from 4 GiB up. */
+#define LOW_RAM_END 0xC0000000ull
+#define HIGH_RAM_START 0x100000000ull
+
+/* The legacy hole below 1 MiB is backed but reserved in the memory map. The
+ * boot information lives there: Linux reads start_info, the memory map and
+ * the command line through its direct map, which covers only low memory
+ * that early in boot. */
+#define LEGACY_HOLE_START 0xA0000ull
+#define LEGACY_HOLE_END 0x100000ull
+#define BOOT_ACPI_GPA 0xE0000ull       /* RSDP, XSDT, MADT, FADT, DSDT */
+#define BOOT_START_INFO_GPA 0xF0000ull /* hvm_start_info, memory map, command line */
+
+/* Pages of our own that the guest maps but does not own as RAM: the console
+ * and XenStore rings. Reserved in the memory map. */
+#define SPECIAL_BASE 0xFEFF0000ull
+#define SPECIAL_PAGES 16
+#define SPECIAL_PFN(n) ((SPECIAL_BASE >> PAGE_SHIFT) + (n))
+
+enum special_page {
+	SPECIAL_CONSOLE,    /* the console ring (HVM_PARAM_CONSOLE_PFN) */
+	SPECIAL_XENSTORE,   /* the XenStore ring (HVM_PARAM_STORE_PFN) */
+};
+
+struct guest_memory {
+	int fd;
+	uint8_t *ram;        /* all of RAM, low part first */
+	uint64_t ram_size;
+	uint8_t *special;    /* SPECIAL_PAGES pages at SPECIAL_BASE */
+};
+
+int guest_memory_create(struct guest_memory *m, uint64_t ram_size);
+void guest_memory_destroy(struct guest_memory *m);
+/* Registers the regions as KVM memory slots. */
+int guest_memory_map(struct guest_memory *m, int vm_fd);
+
+/* A host pointer to guest-physical [gpa, gpa+len), or NULL if any of it is
+ * outside RAM and the special pages. */
+void *guest_phys(const struct guest_memory *m, uint64_t gpa, uint64_t len);
+
+static inline uint64_t guest_low_ram_end(const struct guest_memory *m)
+{
+	return m->ram_size < LOW_RAM_END ? m->ram_size : LOW_RAM_END;
+}
+
+#endif

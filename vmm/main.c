@@ -1,0 +1,140 @@
+/* xenon-vmm: runs one domain. xend starts one per domain; it can also be run
+ * by hand to boot a kernel as a Xen guest:
+ *
+ *   xenon-vmm --name demo --memory 256 --kernel vmlinuz --ramdisk initrd.img \
+ *             --cmdline "console=hvc0"
+ *
+ * The guest's console is this process's standard input and output. The exit
+ * status says how the domain ended: 0 poweroff, 2 reboot, 3 crash, 1 error. */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backends/console.h"
+#include "domain.h"
+#include "log.h"
+
+static struct domain dom;
+
+/* SIGTERM and SIGINT destroy the domain (xm destroy), saying where it was. */
+static void *signal_waiter(void *arg)
+{
+	sigset_t *set = arg;
+	int sig;
+	if (sigwait(set, &sig) == 0) {
+		log_info("signal %d: destroying the domain", sig);
+		domain_end(&dom, END_DESTROY);
+	}
+	return NULL;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: xenon-vmm --kernel FILE [--ramdisk FILE] [--cmdline TEXT] [--name NAME]\n"
+		"                 [--domid N] [--memory MB] [--vcpus N] [--console-log FILE] [--verbose]\n");
+}
+
+static bool parse_number(const char *option, const char *text, uint64_t min, uint64_t max,
+			 uint64_t *out)
+{
+	char *end;
+	unsigned long long n = strtoull(text, &end, 10);
+	if (!*text || *end || text[0] == '-' || n < min || n > max) {
+		log_err("%s wants a number from %llu to %llu, not '%s'", option,
+			(unsigned long long)min, (unsigned long long)max, text);
+		return false;
+	}
+	*out = n;
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "domid", required_argument, NULL, 'd' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "vcpus", required_argument, NULL, 'c' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "ramdisk", required_argument, NULL, 'r' },
+		{ "cmdline", required_argument, NULL, 'a' },
+		{ "console-log", required_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct domain_config cfg = { .name = "domU", .domid = 1, .memory_mb = 256, .vcpus = 1 };
+	uint64_t n;
+	int c;
+
+	log_set_prefix("xenon-vmm", NULL);
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case 'n': cfg.name = optarg; break;
+		case 'd':
+			if (!parse_number("--domid", optarg, 1, 0x7fef, &n))
+				return 1;
+			cfg.domid = (uint32_t)n;
+			break;
+		case 'm':
+			if (!parse_number("--memory", optarg, 16, 1 << 20, &n))
+				return 1;
+			cfg.memory_mb = n;
+			break;
+		case 'c':
+			if (!parse_number("--vcpus", optarg, 1, MAX_VCPUS, &n))
+				return 1;
+			cfg.vcpus = (unsigned)n;
+			break;
+		case 'k': cfg.kernel = optarg; break;
+		case 'r': cfg.ramdisk = optarg; break;
+		case 'a': cfg.cmdline = optarg; break;
+		case 'l': cfg.console_log = optarg; break;
+		case 'v': log_set_verbose(true); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind != argc || !cfg.kernel) {
+		usage(stderr);
+		return 1;
+	}
+	log_set_prefix("xenon-vmm", cfg.name);
+
+	/* Block the ending signals in every thread; one thread waits for them. */
+	static sigset_t ending;
+	sigemptyset(&ending);
+	sigaddset(&ending, SIGTERM);
+	sigaddset(&ending, SIGINT);
+	sigaddset(&ending, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &ending, NULL);
+	pthread_t waiter;
+	pthread_create(&waiter, NULL, signal_waiter, &ending);
+	pthread_detach(waiter);
+
+	if (domain_create(&dom, &cfg) < 0)
+		return 1;
+	if (console_start_input(&dom) < 0) {
+		domain_destroy(&dom);
+		return 1;
+	}
+	enum domain_end end = domain_run(&dom);
+	if (end == END_DESTROY || end == END_CRASH) {
+		domain_log_registers(&dom); /* where it was, for whoever looks into it */
+		evtchn_log_state(&dom);
+	}
+	unsigned unknown = dom.xen.unknown_count;
+	domain_destroy(&dom);
+	if (unknown)
+		log_info("%u hypercalls were not handled (each kind logged once above)", unknown);
+	switch (end) {
+	case END_POWEROFF: return 0;
+	case END_REBOOT: return 2;
+	default: return 3;
+	}
+}
