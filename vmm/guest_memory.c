@@ -11,7 +11,7 @@
 
 int guest_memory_create(struct guest_memory *m, uint64_t ram_size)
 {
-	uint64_t total = ram_size + SPECIAL_PAGES * PAGE_SIZE;
+	uint64_t total = ram_size + (SPECIAL_PAGES + XEN_FRAMES) * PAGE_SIZE;
 
 	*m = (struct guest_memory){ .fd = -1 };
 	m->fd = memfd_create("xenon-guest-ram", MFD_CLOEXEC);
@@ -32,6 +32,7 @@ int guest_memory_create(struct guest_memory *m, uint64_t ram_size)
 	m->ram = p;
 	m->ram_size = ram_size;
 	m->special = m->ram + ram_size;
+	m->xen_frames = m->special + SPECIAL_PAGES * PAGE_SIZE;
 	return 0;
 fail:
 	close(m->fd);
@@ -42,7 +43,7 @@ fail:
 void guest_memory_destroy(struct guest_memory *m)
 {
 	if (m->ram)
-		munmap(m->ram, m->ram_size + SPECIAL_PAGES * PAGE_SIZE);
+		munmap(m->ram, m->ram_size + (SPECIAL_PAGES + XEN_FRAMES) * PAGE_SIZE);
 	if (m->fd >= 0)
 		close(m->fd);
 	*m = (struct guest_memory){ .fd = -1 };
@@ -73,6 +74,29 @@ int guest_memory_map(struct guest_memory *m, int vm_fd)
 	if (m->ram_size > low && add_slot(vm_fd, 1, HIGH_RAM_START, m->ram_size - low, m->ram + low) < 0)
 		return -1;
 	return add_slot(vm_fd, 2, SPECIAL_BASE, SPECIAL_PAGES * PAGE_SIZE, m->special);
+}
+
+int guest_memory_map_xen_frame(struct guest_memory *m, int vm_fd, unsigned index, uint64_t gfn)
+{
+	if (index >= XEN_FRAMES || gfn == 0 || gfn >= (1ull << (52 - PAGE_SHIFT)))
+		return -EINVAL;
+	if (guest_phys(m, gfn << PAGE_SHIFT, PAGE_SIZE))
+		return -EINVAL; /* RAM or our own pages: a slot may not overlap them */
+	for (unsigned i = 0; i < XEN_FRAMES; i++)
+		if (i != index && m->xen_frame_gfn[i] == gfn)
+			return -EINVAL;
+	if (m->xen_frame_gfn[index]) {
+		/* KVM moves a slot only by deleting it and making it anew. */
+		struct kvm_userspace_memory_region gone = { .slot = XEN_FRAME_SLOT(index) };
+		if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &gone) < 0)
+			return -errno;
+		m->xen_frame_gfn[index] = 0;
+	}
+	if (add_slot(vm_fd, XEN_FRAME_SLOT(index), gfn << PAGE_SHIFT, PAGE_SIZE,
+		     m->xen_frames + (uint64_t)index * PAGE_SIZE) < 0)
+		return -EINVAL;
+	m->xen_frame_gfn[index] = gfn;
+	return 0;
 }
 
 void *guest_phys(const struct guest_memory *m, uint64_t gpa, uint64_t len)

@@ -34,17 +34,28 @@ enum special_page {
 	SPECIAL_XENSTORE,   /* the XenStore ring (HVM_PARAM_STORE_PFN) */
 };
 
+/* Frames of Xen's own (the grant table's) that the guest maps at a guest
+ * frame of its choosing, each through a KVM memory slot of its own. */
+#define XEN_FRAMES 32
+#define XEN_FRAME_SLOT(i) (3 + (i))
+
 struct guest_memory {
 	int fd;
 	uint8_t *ram;        /* all of RAM, low part first */
 	uint64_t ram_size;
 	uint8_t *special;    /* SPECIAL_PAGES pages at SPECIAL_BASE */
+	uint8_t *xen_frames; /* XEN_FRAMES pages, mapped where the guest asks */
+	uint64_t xen_frame_gfn[XEN_FRAMES]; /* where each is mapped; 0: nowhere */
 };
 
 int guest_memory_create(struct guest_memory *m, uint64_t ram_size);
 void guest_memory_destroy(struct guest_memory *m);
 /* Registers the regions as KVM memory slots. */
 int guest_memory_map(struct guest_memory *m, int vm_fd);
+
+/* Maps Xen frame `index` at guest frame `gfn` (moving it if it was mapped
+ * elsewhere). Returns 0, or -EINVAL when gfn is RAM or one of our pages. */
+int guest_memory_map_xen_frame(struct guest_memory *m, int vm_fd, unsigned index, uint64_t gfn);
 
 /* A host pointer to guest-physical [gpa, gpa+len), or NULL if any of it is
  * outside RAM and the special pages. */

@@ -25,6 +25,6 @@ long hypercall_console_io(struct vcpu *v, const uint64_t *args)
 	case CONSOLEIO_read:
 		return 0;
 	default:
-		return -ENOSYS;
+		return HYPERCALL_UNKNOWN;
 	}
 }

@@ -310,10 +310,12 @@ long hypercall_event_channel_op(struct vcpu *v, const uint64_t *args)
 	union evtchn_args op;
 	long r;
 
-	/* FIFO event channels (init_control) are not offered: Linux falls back
-	 * to the 2-level ABI. */
-	if (!size)
+	/* FIFO event channels (init_control, expand_array, set_priority) are not
+	 * offered: Linux falls back to the 2-level ABI. */
+	if (cmd == EVTCHNOP_init_control || cmd == EVTCHNOP_expand_array || cmd == EVTCHNOP_set_priority)
 		return -ENOSYS;
+	if (!size)
+		return HYPERCALL_UNKNOWN;
 	if (copy_from_guest(v, args[1], &op, size) < 0)
 		return -EFAULT;
 	if (cmd == EVTCHNOP_send)
@@ -328,7 +330,7 @@ long hypercall_event_channel_op(struct vcpu *v, const uint64_t *args)
 	case EVTCHNOP_bind_vcpu: r = bind_vcpu(v, &op.bind_vcpu); break;
 	case EVTCHNOP_alloc_unbound: r = alloc_unbound(v, &op.alloc_unbound); break;
 	case EVTCHNOP_unmask: r = unmask(v, op.unmask.port); break;
-	default: r = -ENOSYS; break;
+	default: r = HYPERCALL_UNKNOWN; break;
 	}
 	pthread_mutex_unlock(&d->lock);
 

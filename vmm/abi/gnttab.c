@@ -15,11 +15,9 @@ long gnttab_place_frame(struct domain *d, uint64_t idx, uint64_t gfn)
 		return -EINVAL; /* status frames belong to version 2 */
 	if (idx >= GNTTAB_MAX_FRAMES)
 		return -EINVAL;
-	void *page = guest_phys(&d->mem, gfn << PAGE_SHIFT, PAGE_SIZE);
-	if (!page || gfn == 0)
-		return -EINVAL;
-	memset(page, 0, PAGE_SIZE); /* a fresh frame holds no grants */
-	g->frame_gfn[idx] = gfn;
+	long r = guest_memory_map_xen_frame(&d->mem, d->vm_fd, (unsigned)idx, gfn);
+	if (r)
+		return r;
 	if (idx + 1 > g->nr_frames)
 		g->nr_frames = (unsigned)idx + 1;
 	return 0;
@@ -67,6 +65,6 @@ long hypercall_grant_table_op(struct vcpu *v, const uint64_t *args)
 	case GNTTABOP_set_version:
 		return -ENOSYS; /* version 1 only: Linux stays with it */
 	default:
-		return -ENOSYS;
+		return HYPERCALL_UNKNOWN;
 	}
 }

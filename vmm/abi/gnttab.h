@@ -1,18 +1,19 @@
-/* Grant tables, version 1. An HVM-container guest places each frame of its
- * table in its own RAM (XENMAPSPACE_grant_table); backends read the entries
- * there. */
+/* Grant tables, version 1. The table's frames are ours (Xen frames in guest
+ * memory's file); the guest maps each where it asks (XENMAPSPACE_grant_table,
+ * usually in a hole above its RAM) and backends read the entries there. */
 #ifndef XENON_VMM_ABI_GNTTAB_H
 #define XENON_VMM_ABI_GNTTAB_H
 
 #include <stdint.h>
 
-#define GNTTAB_MAX_FRAMES 32
+#include "guest_memory.h"
+
+#define GNTTAB_MAX_FRAMES XEN_FRAMES
 
 struct domain;
 
 struct gnttab {
-	uint64_t frame_gfn[GNTTAB_MAX_FRAMES]; /* 0: not placed */
-	unsigned nr_frames;                   /* frames placed so far, from 0 up */
+	unsigned nr_frames; /* frames placed so far, from 0 up */
 };
 
 /* Places table frame `idx` at guest frame `gfn` (called with the domain lock). */

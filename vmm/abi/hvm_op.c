@@ -81,6 +81,6 @@ long hypercall_hvm_op(struct vcpu *v, const uint64_t *args)
 	case HVMOP_pagetable_dying:
 		return 0;
 	default:
-		return -ENOSYS;
+		return HYPERCALL_UNKNOWN;
 	}
 }

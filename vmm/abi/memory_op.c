@@ -55,7 +55,7 @@ static long add_to_physmap(struct vcpu *v, uint64_t arg)
 		r = gnttab_place_frame(d, xatp.idx, xatp.gpfn);
 		break;
 	default:
-		r = -ENOSYS;
+		r = -ENOSYS; /* no other map space is offered */
 	}
 	pthread_mutex_unlock(&d->lock);
 	return r;
@@ -77,6 +77,6 @@ long hypercall_memory_op(struct vcpu *v, const uint64_t *args)
 			return -ESRCH;
 		return (long)(d->mem.ram_size >> PAGE_SHIFT);
 	default:
-		return -ENOSYS;
+		return HYPERCALL_UNKNOWN;
 	}
 }

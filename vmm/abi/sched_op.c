@@ -32,6 +32,6 @@ long hypercall_sched_op(struct vcpu *v, const uint64_t *args)
 		domain_end(v->dom, (enum domain_end)shutdown.reason);
 		return 0;
 	default:
-		return -ENOSYS;
+		return HYPERCALL_UNKNOWN;
 	}
 }

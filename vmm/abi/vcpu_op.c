@@ -76,6 +76,6 @@ long hypercall_vcpu_op(struct vcpu *v, const uint64_t *args)
 	case VCPUOP_stop_periodic_timer:
 		return 0; /* no periodic tick: the guest is tickless */
 	default:
-		return -ENOSYS;
+		return HYPERCALL_UNKNOWN;
 	}
 }

@@ -65,6 +65,6 @@ long hypercall_xen_version(struct vcpu *v, const uint64_t *args)
 		return copy_to_guest(v, arg, handle, sizeof(handle)) ? -EFAULT : 0;
 	}
 	default:
-		return -ENOSYS;
+		return HYPERCALL_UNKNOWN;
 	}
 }

@@ -70,7 +70,15 @@ static const hypercall_fn hypercalls[] = {
 	[__HYPERVISOR_sched_op] = hypercall_sched_op,
 	[__HYPERVISOR_event_channel_op] = hypercall_event_channel_op,
 	[__HYPERVISOR_hvm_op] = hypercall_hvm_op,
+	[__HYPERVISOR_vm_assist] = hypercall_vm_assist,
 };
+
+/* vm_assist: no assists are offered (Linux asks for the runstate update
+ * flag and does without). */
+long hypercall_vm_assist(struct vcpu *v, const uint64_t *args)
+{
+	return -ENOSYS;
+}
 
 /* Logs an unhandled hypercall (and sub-operation) the first time it is seen. */
 static void log_unknown_once(struct domain *d, uint64_t nr, const uint64_t *args)
@@ -104,9 +112,10 @@ void xen_hypercall(struct vcpu *v, struct kvm_xen_exit *exit)
 		r = -EPERM; /* hypercalls from guest user space (privcmd) come later */
 	} else if (nr < sizeof(hypercalls) / sizeof(hypercalls[0]) && hypercalls[nr]) {
 		r = hypercalls[nr](v, args);
-		if (r == -ENOSYS)
-			log_unknown_once(v->dom, nr, args);
 	} else {
+		r = HYPERCALL_UNKNOWN;
+	}
+	if (r == HYPERCALL_UNKNOWN) {
 		log_unknown_once(v->dom, nr, args);
 		r = -ENOSYS;
 	}

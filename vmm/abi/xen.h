@@ -50,7 +50,10 @@ void xen_console_early_write(struct domain *d, const char *text, size_t len);
 
 /* Hypercall families, each in its own file. `args` are the guest's six
  * argument registers; the return value is what the guest sees (0 or -errno
- * in Xen's numbering, which is Linux's). */
+ * in Xen's numbering, which is Linux's). -ENOSYS is a deliberate "not
+ * offered" (Linux then falls back); HYPERCALL_UNKNOWN is an operation we do
+ * not know, which the guest sees as -ENOSYS and the log records once. */
+#define HYPERCALL_UNKNOWN (-100000L)
 long hypercall_xen_version(struct vcpu *v, const uint64_t *args);
 long hypercall_memory_op(struct vcpu *v, const uint64_t *args);
 long hypercall_hvm_op(struct vcpu *v, const uint64_t *args);
@@ -59,5 +62,6 @@ long hypercall_sched_op(struct vcpu *v, const uint64_t *args);
 long hypercall_event_channel_op(struct vcpu *v, const uint64_t *args);
 long hypercall_grant_table_op(struct vcpu *v, const uint64_t *args);
 long hypercall_console_io(struct vcpu *v, const uint64_t *args);
+long hypercall_vm_assist(struct vcpu *v, const uint64_t *args);
 
 #endif
