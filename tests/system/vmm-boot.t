@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# emuhost: --cpus 2
 # xenon-vmm boots Debian's stock kernel as a Xen guest (PVH): the guest sees
 # Xen 4.17, its console is hvc0 and takes input, its timers and IPIs work
 # (sleep, two vCPUs), it powers off through ACPI, and a guest that panics
