@@ -235,7 +235,7 @@ static long send(struct vcpu *v, uint32_t port)
 static long status(struct vcpu *v, struct evtchn_status *op)
 {
 	struct evtchn *e = port_of(v->dom, op->port);
-	if (op->dom != DOMID_SELF && op->dom != v->dom->cfg.domid)
+	if (!xen_is_self(v->dom, op->dom))
 		return -ESRCH;
 	if (!e)
 		return -EINVAL;
@@ -266,7 +266,7 @@ static long bind_vcpu(struct vcpu *v, struct evtchn_bind_vcpu *op)
 static long alloc_unbound(struct vcpu *v, struct evtchn_alloc_unbound *op)
 {
 	struct domain *d = v->dom;
-	if (op->dom != DOMID_SELF && op->dom != d->cfg.domid)
+	if (!xen_is_self(d, op->dom))
 		return -EPERM;
 	uint32_t port = alloc_port(d, EVTCHNSTAT_unbound, 0);
 	if (!port)

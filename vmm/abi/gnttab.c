@@ -30,7 +30,7 @@ static long query_size(struct vcpu *v, uint64_t arg, uint64_t count)
 		return -EINVAL;
 	if (copy_from_guest(v, arg, &q, sizeof(q)))
 		return -EFAULT;
-	if (q.dom != DOMID_SELF && q.dom != v->dom->cfg.domid) {
+	if (!xen_is_self(v->dom, q.dom)) {
 		q.status = GNTST_bad_domain;
 	} else {
 		pthread_mutex_lock(&v->dom->lock);
@@ -49,7 +49,7 @@ static long get_version(struct vcpu *v, uint64_t arg, uint64_t count)
 		return -EINVAL;
 	if (copy_from_guest(v, arg, &g, sizeof(g)))
 		return -EFAULT;
-	if (g.dom != DOMID_SELF && g.dom != v->dom->cfg.domid)
+	if (!xen_is_self(v->dom, g.dom))
 		return -ESRCH;
 	g.version = 1;
 	return copy_to_guest(v, arg, &g, sizeof(g)) ? -EFAULT : 0;

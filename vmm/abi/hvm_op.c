@@ -30,7 +30,7 @@ static long param(struct vcpu *v, uint64_t arg, bool set)
 
 	if (copy_from_guest(v, arg, &p, sizeof(p)))
 		return -EFAULT;
-	if (p.domid != DOMID_SELF && p.domid != d->cfg.domid)
+	if (!xen_is_self(d, p.domid))
 		return -ESRCH;
 	if (p.index >= HVM_NR_PARAMS)
 		return -EINVAL;

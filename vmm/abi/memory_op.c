@@ -15,7 +15,7 @@
  * slot inside it: KVM writes the Xen pvclock only into a vcpu_info. */
 static long place_shared_info(struct domain *d, uint64_t gfn)
 {
-	if (!guest_phys(&d->mem, gfn << PAGE_SHIFT, PAGE_SIZE))
+	if (gfn >= (1ull << (52 - PAGE_SHIFT)) || !guest_phys(&d->mem, gfn << PAGE_SHIFT, PAGE_SIZE))
 		return -EINVAL;
 	struct kvm_xen_hvm_attr a = { .type = KVM_XEN_ATTR_TYPE_SHARED_INFO, .u.shared_info.gfn = gfn };
 	if (ioctl(d->vm_fd, KVM_XEN_HVM_SET_ATTR, &a) < 0)
@@ -43,7 +43,7 @@ static long add_to_physmap(struct vcpu *v, uint64_t arg)
 
 	if (copy_from_guest(v, arg, &xatp, sizeof(xatp)))
 		return -EFAULT;
-	if (xatp.domid != DOMID_SELF && xatp.domid != d->cfg.domid)
+	if (!xen_is_self(d, xatp.domid))
 		return -ESRCH;
 	long r;
 	pthread_mutex_lock(&d->lock);
@@ -73,7 +73,7 @@ long hypercall_memory_op(struct vcpu *v, const uint64_t *args)
 	case XENMEM_maximum_reservation:
 		if (copy_from_guest(v, args[1], &domid, sizeof(domid)))
 			return -EFAULT;
-		if (domid != DOMID_SELF && domid != d->cfg.domid)
+		if (!xen_is_self(d, domid))
 			return -ESRCH;
 		return (long)(d->mem.ram_size >> PAGE_SHIFT);
 	default:

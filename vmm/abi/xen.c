@@ -59,6 +59,11 @@ void xen_teardown(struct domain *d)
 	console_teardown(d);
 }
 
+bool xen_is_self(const struct domain *d, uint32_t domid)
+{
+	return domid == DOMID_SELF || domid == d->cfg.domid;
+}
+
 typedef long (*hypercall_fn)(struct vcpu *v, const uint64_t *args);
 
 static const hypercall_fn hypercalls[] = {

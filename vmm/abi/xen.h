@@ -6,6 +6,7 @@
 #define XENON_VMM_ABI_XEN_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "abi/xen_public.h"
@@ -44,6 +45,9 @@ void xen_teardown(struct domain *d);
 
 /* Handles a hypercall that KVM passed up; sets its result in `exit`. */
 void xen_hypercall(struct vcpu *v, struct kvm_xen_exit *exit);
+
+/* Whether a domain ID in a hypercall names the calling domain itself. */
+bool xen_is_self(const struct domain *d, uint32_t domid);
 
 /* Guest console output from before the ring is up (console_io, port 0xe9). */
 void xen_console_early_write(struct domain *d, const char *text, size_t len);
