@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "abi/xen_public.h"
 
+#include "abi/xen_public.h"
 #include "domain.h"
 #include "log.h"
 

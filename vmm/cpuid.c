@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include "abi/xen_public.h"
 
-#include "log.h"
 #include "abi/version.h"
+#include "abi/xen_public.h"
+#include "log.h"
 
 #define MAX_ENTRIES 256
 #define HYPERVISOR_LEAVES 0x40000000u

@@ -1,10 +1,10 @@
 /* console_io: the guest's console before its ring is up. Writes go to the
  * domain's console log; there is nothing to read. */
 #include <errno.h>
-#include "abi/xen_public.h"
 
 #include "abi/guest_access.h"
 #include "abi/xen.h"
+#include "abi/xen_public.h"
 #include "domain.h"
 
 #define CONSOLE_IO_MAX 4096 /* bytes taken from one call */

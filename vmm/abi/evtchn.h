@@ -6,6 +6,7 @@
 #define XENON_VMM_ABI_EVTCHN_H
 
 #include <stdint.h>
+
 #include "abi/xen_public.h"
 
 #define EVTCHN_PORTS (64 * 64)

@@ -2,10 +2,10 @@
 
 #include <errno.h>
 #include <string.h>
-#include "abi/xen_public.h"
 
 #include "abi/guest_access.h"
 #include "abi/xen.h"
+#include "abi/xen_public.h"
 #include "domain.h"
 
 long gnttab_place_frame(struct domain *d, uint64_t idx, uint64_t gfn)

@@ -2,10 +2,10 @@
  * rings) and the per-vCPU upcall vector. */
 #include <errno.h>
 #include <sys/ioctl.h>
-#include "abi/xen_public.h"
 
 #include "abi/guest_access.h"
 #include "abi/xen.h"
+#include "abi/xen_public.h"
 #include "domain.h"
 #include "vcpu.h"
 

@@ -3,10 +3,10 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include "abi/xen_public.h"
 
 #include "abi/guest_access.h"
 #include "abi/xen.h"
+#include "abi/xen_public.h"
 #include "domain.h"
 #include "log.h"
 #include "vcpu.h"

@@ -1,10 +1,10 @@
 /* sched_op: yield, block, shutdown. (KVM handles poll itself.) */
 #include <errno.h>
 #include <sched.h>
-#include "abi/xen_public.h"
 
 #include "abi/guest_access.h"
 #include "abi/xen.h"
+#include "abi/xen_public.h"
 #include "domain.h"
 #include "log.h"
 

@@ -1,11 +1,11 @@
 /* xen_version: what Xen this is, and what it offers. */
 #include <errno.h>
 #include <string.h>
-#include "abi/xen_public.h"
 
 #include "abi/guest_access.h"
 #include "abi/version.h"
 #include "abi/xen.h"
+#include "abi/xen_public.h"
 #include "domain.h"
 
 /* What an HVM-container guest of Xen 4.17 is told it may rely on. */

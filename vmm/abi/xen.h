@@ -9,10 +9,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "abi/xen_public.h"
 
 #include "abi/evtchn.h"
 #include "abi/gnttab.h"
+#include "abi/xen_public.h"
 
 struct console;
 struct domain;

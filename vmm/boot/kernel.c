@@ -9,10 +9,10 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "abi/xen_public.h"
 #include <zlib.h>
 #include <zstd.h>
 
+#include "abi/xen_public.h"
 #include "log.h"
 
 /* Offsets into a bzImage's setup header (Documentation/arch/x86/boot.rst). */

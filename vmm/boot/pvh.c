@@ -5,8 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "abi/xen_public.h"
 
+#include "abi/xen_public.h"
 #include "boot/acpi.h"
 #include "boot/kernel.h"
 #include "log.h"
