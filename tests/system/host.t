@@ -14,6 +14,7 @@ ok "files can be written anywhere" sh -c 'echo x >/etc/emuhost-test && rm /etc/e
 ok "the kernel's modules load (tun)" modprobe tun
 ok "the kernel's modules load (bridge)" modprobe bridge
 ok "/dev/net/tun exists after loading tun" test -c /dev/net/tun
+is "bash's process substitution works (/dev/fd)" "$(cat <(echo through-dev-fd))" through-dev-fd
 like "cgroup v2 is mounted" "$(awk '$2 == "/sys/fs/cgroup" { print $3 }' /proc/mounts)" '^cgroup2$'
 is "the host's name is emuhost" "$(hostname)" emuhost
 
