@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # emuhost: --cpus 2
-# xenon-vmm boots Debian's stock kernel as a Xen guest (PVH): the guest sees
-# Xen 4.17, its console is hvc0 and takes input, its timers and IPIs work
-# (sleep, two vCPUs), it powers off through ACPI, and a guest that panics
-# ends the domain as crashed.
+# xenon-vmm boots Debian's stock kernel and the guest kit as a Xen guest
+# (PVH): the guest sees Xen 4.17, its console is hvc0 and takes input, the
+# kit's Xen frontends load, its timers and IPIs work (sleep, two vCPUs), it
+# powers off through ACPI, and a guest that panics ends the domain as
+# crashed.
 . "$(dirname "$0")/../lib/tap.sh"
 root=$(repo_root)
 vmm=$root/build/main/vmm/xenon-vmm
@@ -27,6 +28,7 @@ echo "nproc: $(nproc)"
 echo "console: $(cat /sys/class/tty/console/active)"
 read -r line && echo "typed: $line"
 sleep 1 && echo "slept"
+echo "loaded: $(cut -d" " -f1 /proc/modules | tr "\n" " ")"
 dmesg | grep -E "Hypervisor detected|Booting kernel on" ' 'a line typed at the console
 ')
 out=$(tr -d '\r' <"$work/one.out")
@@ -39,6 +41,9 @@ like "the guest's timer works (sleep returns)" "$out" '^slept$'
 like "Linux detected Xen" "$out" 'Hypervisor detected: Xen'
 like "Linux booted as a Xen PVH guest" "$out" 'Booting kernel on Xen PVH'
 like "the guest's init ran to its end" "$out" '^guestkit: exit 0$'
+for m in xen_blkfront xen_netfront xen_evtchn xenfs xen_gntdev; do
+	like "the guest kit's $m loads in the Xen guest" "$out" "^loaded: .*\\b$m\\b"
+done
 is "the console log holds what the console showed" "$(tr -d '\r' <"$work/one.log")" "$out"
 
 status=$(boot two 2 '
