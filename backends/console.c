@@ -149,13 +149,6 @@ int console_setup(struct domain *d)
 		return -1;
 	}
 	memset(c->ring, 0, PAGE_SIZE);
-	if (d->cfg.console_log) {
-		c->log_fd = open(d->cfg.console_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		if (c->log_fd < 0) {
-			log_err("console log %s: %s", d->cfg.console_log, strerror(errno));
-			return -1;
-		}
-	}
 	int port = evtchn_open_backend(d, console_notify, c);
 	if (port < 0) {
 		log_err("no event channel left for the console");
@@ -167,9 +160,17 @@ int console_setup(struct domain *d)
 	return 0;
 }
 
-int console_start_input(struct domain *d)
+int console_start(struct domain *d)
 {
 	struct console *c = console_of(d);
+	/* Opened only now, so a domain that could not be built leaves no log. */
+	if (d->cfg.console_log) {
+		c->log_fd = open(d->cfg.console_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		if (c->log_fd < 0) {
+			log_err("console log %s: %s", d->cfg.console_log, strerror(errno));
+			return -1;
+		}
+	}
 	if (pipe2(c->stop_pipe, O_CLOEXEC) < 0) {
 		log_err("console input: %s", strerror(errno));
 		return -1;

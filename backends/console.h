@@ -12,7 +12,8 @@ struct domain;
 
 int console_setup(struct domain *d);
 void console_teardown(struct domain *d);
-/* Starts forwarding standard input to the guest. */
-int console_start_input(struct domain *d);
+/* Just before the domain runs: opens the console log and starts forwarding
+ * standard input to the guest. */
+int console_start(struct domain *d);
 
 #endif

@@ -15,6 +15,10 @@
 #include "log.h"
 #include "vcpu.h"
 
+/* Every vCPU has its MADT entry and its row of VIRQ ports. */
+_Static_assert(MAX_VCPUS <= ACPI_MAX_VCPUS && MAX_VCPUS <= EVTCHN_MAX_VCPUS,
+	       "MAX_VCPUS exceeds what the ACPI tables or event channels hold");
+
 /* The signal that kicks a vCPU thread out of KVM_RUN. */
 #define KICK_SIGNAL SIGUSR1
 
@@ -97,7 +101,7 @@ int domain_create(struct domain *d, const struct domain_config *cfg)
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->ended_cond, NULL);
 
-	if (cfg->vcpus < 1 || cfg->vcpus > ACPI_MAX_VCPUS || cfg->vcpus > MAX_VCPUS) {
+	if (cfg->vcpus < 1 || cfg->vcpus > MAX_VCPUS) {
 		log_err("vcpus = %u: must be between 1 and %d", cfg->vcpus, MAX_VCPUS);
 		return -1;
 	}

@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 
 	if (domain_create(&dom, &cfg) < 0)
 		return 1;
-	if (console_start_input(&dom) < 0) {
+	if (console_start(&dom) < 0) {
 		domain_destroy(&dom);
 		return 1;
 	}

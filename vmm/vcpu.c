@@ -114,7 +114,8 @@ int vcpu_set_xen_attr(struct vcpu *target, const struct kvm_xen_vcpu_attr *attr)
 	pthread_mutex_lock(&target->queue_lock);
 	int r = -EBUSY;
 	if (target->nr_queued < VCPU_QUEUED_ATTRS) {
-		target->queued[target->nr_queued++] = *attr;
+		target->queued[target->nr_queued] = *attr;
+		__atomic_store_n(&target->nr_queued, target->nr_queued + 1, __ATOMIC_RELEASE);
 		r = 0;
 	}
 	pthread_mutex_unlock(&target->queue_lock);
@@ -123,14 +124,17 @@ int vcpu_set_xen_attr(struct vcpu *target, const struct kvm_xen_vcpu_attr *attr)
 	return r;
 }
 
+/* Runs before every KVM_RUN: the empty case must cost no lock. */
 static void apply_queued_attrs(struct vcpu *v)
 {
+	if (!__atomic_load_n(&v->nr_queued, __ATOMIC_ACQUIRE))
+		return;
 	pthread_mutex_lock(&v->queue_lock);
 	for (unsigned i = 0; i < v->nr_queued; i++)
 		if (ioctl(v->fd, KVM_XEN_VCPU_SET_ATTR, &v->queued[i]) < 0)
 			log_warn("vCPU %u: Xen attribute %u refused: %s", v->id, v->queued[i].type,
 				 strerror(errno));
-	v->nr_queued = 0;
+	__atomic_store_n(&v->nr_queued, 0, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&v->queue_lock);
 }
 
