@@ -1,0 +1,46 @@
+/* Control sockets: how xm talks to xend, and xend and xenstored to each
+ * domain's VMM. One JSON object per SOCK_SEQPACKET message (so a message
+ * never arrives in pieces), with file descriptors passed beside it when a
+ * peer hands over memory or an eventfd. Requests carry "op"; replies carry
+ * "ok" (true, or false with "error": one line saying what went wrong).
+ * Every socket lives under the run folder: /run/xenon, or $XENON_RUN_DIR. */
+#ifndef XENON_CONTROL_H
+#define XENON_CONTROL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONTROL_MAX_MSG 65536
+#define CONTROL_MAX_FDS 8
+
+/* The run folder and the paths in it. Returned strings are static. */
+const char *control_run_dir(void);
+/* The control socket of the VMM running domain `domid`. */
+int control_vmm_path(uint32_t domid, char *buf, size_t len);
+const char *control_xend_path(void);
+
+/* Creates the folder of `path` (mode 0700) and listens there (mode 0600:
+ * root only). Returns the socket, or -1 with errno set. */
+int control_listen(const char *path);
+/* Connects to `path`; -1 with errno set. A timeout of `timeout_ms` applies
+ * to every later send and receive on the socket (0: none). */
+int control_connect(const char *path, int timeout_ms);
+
+/* Sends `msg` (not consumed) and `nfds` descriptors. 0, or -errno. */
+int control_send(int fd, const json_t *msg, const int *fds, size_t nfds);
+/* Receives one message. Descriptors that came with it are stored in `fds`
+ * (CONTROL_MAX_FDS at most; extra ones are closed) and counted in *nfds.
+ * Returns 1 with *msg set, 0 when the peer has gone, or -errno (a message
+ * that is not a JSON object is -EPROTO). */
+int control_recv(int fd, json_t **msg, int *fds, size_t *nfds);
+
+/* One request and its reply. Returns the reply (caller frees) or NULL with
+ * the reason in `err`. */
+json_t *control_call(int fd, const json_t *request, int *fds, size_t *nfds, char *err, size_t errlen);
+
+/* Replies. */
+int control_reply_ok(int fd, json_t *extra); /* extra (consumed) may be NULL */
+int control_reply_error(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
