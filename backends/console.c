@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "abi/xen_public.h"
@@ -17,6 +18,9 @@ struct console {
 	struct xencons_interface *ring;
 	uint32_t port;
 	int out_fd;
+	int in_fd;
+	int pty_slave_fd; /* held open so the master never sees a hang-up */
+	char tty[64];     /* the PTY's name, when the console is one */
 	int log_fd;
 	pthread_mutex_t lock; /* one writer at a time on the outputs and the ring */
 	pthread_t input_thread;
@@ -37,7 +41,7 @@ static void write_all(int fd, const char *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return; /* a closed terminal must not stop the guest */
+			return; /* a closed terminal or a full PTY must not stop the guest */
 		buf += n;
 		len -= (size_t)n;
 	}
@@ -109,7 +113,7 @@ static void *input_loop(void *arg)
 	struct console *c = arg;
 	char buf[256];
 	for (;;) {
-		struct pollfd fds[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
+		struct pollfd fds[2] = { { .fd = c->in_fd, .events = POLLIN },
 					 { .fd = c->stop_pipe[0], .events = POLLIN } };
 		if (poll(fds, 2, -1) < 0 && errno != EINTR)
 			break;
@@ -117,7 +121,9 @@ static void *input_loop(void *arg)
 			break;
 		if (!fds[0].revents)
 			continue;
-		ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+		ssize_t n = read(c->in_fd, buf, sizeof(buf));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
 		if (n <= 0)
 			break; /* end of input: the guest keeps running */
 		size_t done = 0;
@@ -139,6 +145,8 @@ int console_setup(struct domain *d)
 	}
 	c->dom = d;
 	c->out_fd = STDOUT_FILENO;
+	c->in_fd = STDIN_FILENO;
+	c->pty_slave_fd = -1;
 	c->log_fd = -1;
 	c->stop_pipe[0] = c->stop_pipe[1] = -1;
 	pthread_mutex_init(&c->lock, NULL);
@@ -160,9 +168,46 @@ int console_setup(struct domain *d)
 	return 0;
 }
 
+/* A PTY for the console (xm console attaches to its slave). Output nobody
+ * reads fills the PTY's buffer and is then dropped there (the log keeps it
+ * all): a guest never waits for a reader. */
+static int open_pty(struct console *c)
+{
+	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
+	    ptsname_r(master, c->tty, sizeof(c->tty)) != 0) {
+		log_err("making the console's PTY: %s", strerror(errno));
+		if (master >= 0)
+			close(master);
+		return -1;
+	}
+	int slave = open(c->tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	struct termios t;
+	if (slave < 0 || tcgetattr(slave, &t) < 0) {
+		log_err("opening the console's PTY %s: %s", c->tty, strerror(errno));
+		close(master);
+		if (slave >= 0)
+			close(slave);
+		return -1;
+	}
+	cfmakeraw(&t); /* the guest's own tty does echo and line editing */
+	tcsetattr(slave, TCSANOW, &t);
+	c->out_fd = c->in_fd = master;
+	c->pty_slave_fd = slave;
+	return 0;
+}
+
+const char *console_tty(struct domain *d)
+{
+	struct console *c = console_of(d);
+	return c && c->tty[0] ? c->tty : NULL;
+}
+
 int console_start(struct domain *d)
 {
 	struct console *c = console_of(d);
+	if (d->cfg.console_pty && open_pty(c) < 0)
+		return -1;
 	/* Opened only now, so a domain that could not be built leaves no log. */
 	if (d->cfg.console_log) {
 		c->log_fd = open(d->cfg.console_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
@@ -198,6 +243,10 @@ void console_teardown(struct domain *d)
 			close(c->stop_pipe[i]);
 	if (c->log_fd >= 0)
 		close(c->log_fd);
+	if (c->pty_slave_fd >= 0) {
+		close(c->pty_slave_fd);
+		close(c->out_fd);
+	}
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 	d->xen.console = NULL;

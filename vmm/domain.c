@@ -98,8 +98,10 @@ int domain_create(struct domain *d, const struct domain_config *cfg)
 {
 	*d = (struct domain){ .cfg = *cfg, .kvm_fd = -1, .vm_fd = -1, .mem = { .fd = -1 } };
 	atomic_store(&d->end, END_NONE);
+	atomic_store(&d->paused, cfg->start_paused);
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->ended_cond, NULL);
+	pthread_cond_init(&d->pause_cond, NULL);
 
 	if (cfg->vcpus < 1 || cfg->vcpus > MAX_VCPUS) {
 		log_err("vcpus = %u: must be between 1 and %d", cfg->vcpus, MAX_VCPUS);
@@ -136,9 +138,59 @@ void domain_end(struct domain *d, enum domain_end why)
 		return;
 	pthread_mutex_lock(&d->lock);
 	pthread_cond_broadcast(&d->ended_cond);
+	pthread_cond_broadcast(&d->pause_cond);
 	pthread_mutex_unlock(&d->lock);
 	for (unsigned i = 0; i < d->nr_vcpus; i++)
 		vcpu_kick(&d->vcpus[i]);
+}
+
+void domain_pause(struct domain *d)
+{
+	atomic_store(&d->paused, true);
+	for (unsigned i = 0; i < d->nr_vcpus; i++)
+		vcpu_kick(&d->vcpus[i]);
+}
+
+bool domain_vcpu_running(struct domain *d)
+{
+	for (unsigned i = 0; i < d->nr_vcpus; i++) {
+		int tid = atomic_load(&d->vcpus[i].tid);
+		if (!tid)
+			continue;
+		char path[64], stat[256];
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, stat, sizeof(stat) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		stat[n] = '\0';
+		const char *end = strrchr(stat, ')'); /* the state follows the name */
+		if (end && end[1] == ' ' && end[2] == 'R')
+			return true;
+	}
+	return false;
+}
+
+void domain_unpause(struct domain *d)
+{
+	pthread_mutex_lock(&d->lock);
+	atomic_store(&d->paused, false);
+	pthread_cond_broadcast(&d->pause_cond);
+	pthread_mutex_unlock(&d->lock);
+}
+
+bool domain_wait_unpaused(struct domain *d)
+{
+	if (!atomic_load(&d->paused))
+		return atomic_load(&d->end) == END_NONE;
+	pthread_mutex_lock(&d->lock);
+	while (atomic_load(&d->paused) && atomic_load(&d->end) == END_NONE)
+		pthread_cond_wait(&d->pause_cond, &d->lock);
+	pthread_mutex_unlock(&d->lock);
+	return atomic_load(&d->end) == END_NONE;
 }
 
 void domain_log_registers(struct domain *d)

@@ -24,6 +24,7 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
+	_Atomic int tid; /* its thread's ID, once it runs */
 	bool started;
 	/* Xen attributes set by another vCPU, applied by this vCPU's thread
 	 * before it next enters the guest: an ioctl on a vCPU in KVM_RUN
@@ -55,6 +56,9 @@ struct domain_config {
 	const char *ramdisk;
 	const char *cmdline;
 	const char *console_log; /* the guest's console output is appended here */
+	bool console_pty;        /* the console is a PTY (else standard I/O) */
+	bool xenstore;           /* the guest gets a XenStore ring */
+	bool start_paused;       /* the vCPUs wait for domain_unpause */
 };
 
 struct domain {
@@ -70,6 +74,8 @@ struct domain {
 	pthread_mutex_t lock; /* guards xen state shared between vCPUs */
 	pthread_cond_t ended_cond;
 	_Atomic int end;      /* enum domain_end */
+	_Atomic bool paused;  /* the vCPUs wait in pause_cond, out of the guest */
+	pthread_cond_t pause_cond;
 };
 
 /* Builds the VM and loads the guest; nothing runs yet. On failure everything
@@ -84,6 +90,16 @@ void domain_end(struct domain *d, enum domain_end why);
 /* Logs every vCPU's registers (a domain that hung or crashed); only once
  * domain_run has returned, when no vCPU is in KVM_RUN. */
 void domain_log_registers(struct domain *d);
+/* Stops every vCPU outside the guest (xm pause), or lets them go on. */
+void domain_pause(struct domain *d);
+void domain_unpause(struct domain *d);
+/* Called by a vCPU thread before it enters the guest: waits while the
+ * domain is paused. Returns false when the domain has ended. */
+bool domain_wait_unpaused(struct domain *d);
+
+/* Whether any vCPU is on a host CPU now (xm list's 'r' against 'b'). */
+bool domain_vcpu_running(struct domain *d);
+
 /* Makes vCPU `v` leave KVM_RUN soon, so it notices new state. */
 void vcpu_kick(struct vcpu *v);
 

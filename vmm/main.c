@@ -4,8 +4,13 @@
  *   xenon-vmm --name demo --memory 256 --kernel vmlinuz --ramdisk initrd.img \
  *             --cmdline "console=hvc0"
  *
- * The guest's console is this process's standard input and output. The exit
- * status says how the domain ended: 0 poweroff, 2 reboot, 3 crash, 1 error. */
+ * The guest's console is this process's standard input and output (or a PTY,
+ * with --console-pty). The exit status says how the domain ended: 0
+ * poweroff, 2 reboot, 3 crash or destroyed, 1 error.
+ *
+ * xend adds --control (the control socket of vmm/control.h; the domain
+ * starts paused and, once ended, waits to be destroyed), --xenstore (the
+ * guest gets a XenStore ring) and --console-pty. */
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -15,6 +20,7 @@
 #include <unistd.h>
 
 #include "backends/console.h"
+#include "control.h"
 #include "domain.h"
 #include "log.h"
 
@@ -28,6 +34,7 @@ static void *signal_waiter(void *arg)
 	if (sigwait(set, &sig) == 0) {
 		log_info("signal %d: destroying the domain", sig);
 		domain_end(&dom, END_DESTROY);
+		control_server_release();
 	}
 	return NULL;
 }
@@ -36,7 +43,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: xenon-vmm --kernel FILE [--ramdisk FILE] [--cmdline TEXT] [--name NAME]\n"
-		"                 [--domid N] [--memory MB] [--vcpus N] [--console-log FILE] [--verbose]\n");
+		"                 [--domid N] [--memory MB] [--vcpus N] [--console-log FILE] [--console-pty]\n"
+		"                 [--xenstore] [--control] [--verbose]\n");
 }
 
 static bool parse_number(const char *option, const char *text, uint64_t min, uint64_t max,
@@ -64,12 +72,16 @@ int main(int argc, char **argv)
 		{ "ramdisk", required_argument, NULL, 'r' },
 		{ "cmdline", required_argument, NULL, 'a' },
 		{ "console-log", required_argument, NULL, 'l' },
+		{ "console-pty", no_argument, NULL, 'p' },
+		{ "xenstore", no_argument, NULL, 's' },
+		{ "control", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct domain_config cfg = { .name = "domU", .domid = 1, .memory_mb = 256, .vcpus = 1 };
 	uint64_t n;
+	bool control = false;
 	int c;
 
 	log_set_prefix("xenon-vmm", NULL);
@@ -95,6 +107,9 @@ int main(int argc, char **argv)
 		case 'r': cfg.ramdisk = optarg; break;
 		case 'a': cfg.cmdline = optarg; break;
 		case 'l': cfg.console_log = optarg; break;
+		case 'p': cfg.console_pty = true; break;
+		case 's': cfg.xenstore = true; break;
+		case 'C': control = cfg.start_paused = true; break;
 		case 'v': log_set_verbose(true); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
@@ -119,11 +134,17 @@ int main(int argc, char **argv)
 
 	if (domain_create(&dom, &cfg) < 0)
 		return 1;
-	if (console_start(&dom) < 0) {
+	if (console_start(&dom) < 0 || (control && control_server_start(&dom) < 0)) {
+		control_server_stop();
 		domain_destroy(&dom);
 		return 1;
 	}
 	enum domain_end end = domain_run(&dom);
+	/* A domain that ended by itself waits for the toolstack; one destroyed
+	 * from outside (xm destroy, a signal) is done. */
+	if (control && end != END_DESTROY)
+		control_server_wait_release(&dom, end);
+	control_server_stop();
 	if (end == END_DESTROY || end == END_CRASH) {
 		domain_log_registers(&dom); /* where it was, for whoever looks into it */
 		evtchn_log_state(&dom);

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "boot/acpi.h"
 #include "domain.h"
@@ -144,11 +145,12 @@ void *vcpu_thread(void *arg)
 	struct domain *d = v->dom;
 	sigset_t kick;
 
+	atomic_store(&v->tid, (int)gettid());
 	sigemptyset(&kick);
 	sigaddset(&kick, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 
-	while (atomic_load(&d->end) == END_NONE) {
+	while (domain_wait_unpaused(d)) {
 		apply_queued_attrs(v);
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {

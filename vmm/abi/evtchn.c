@@ -82,6 +82,70 @@ int evtchn_open_backend(struct domain *d, evtchn_notify_fn notify, void *opaque)
 	return port ? (int)port : -1;
 }
 
+static int kvm_route_send_to_eventfd(struct domain *d, uint32_t port, int fd, bool remove)
+{
+	struct kvm_xen_hvm_attr a = {
+		.type = KVM_XEN_ATTR_TYPE_EVTCHN,
+		.u.evtchn = {
+			.send_port = port,
+			.type = EVTCHNSTAT_interdomain,
+			.flags = remove ? KVM_XEN_EVTCHN_DEASSIGN : 0,
+			.deliver.eventfd = { .port = 0, .fd = fd },
+		},
+	};
+	return ioctl(d->vm_fd, KVM_XEN_HVM_SET_ATTR, &a) < 0 ? -errno : 0;
+}
+
+/* Gives `port` a GSI of its own and raises it from `fd` (KVM_IRQFD). */
+static int kvm_irqfd_to_port(struct domain *d, uint32_t port, int fd)
+{
+	struct evtchn_table *t = &d->xen.evtchn;
+	if (t->nr_irqfd_routes >= EVTCHN_MAX_IRQFDS)
+		return -ENOSPC;
+	uint32_t gsi = t->nr_irqfd_routes;
+	t->irqfd_routes[gsi] = (struct kvm_irq_routing_entry){
+		.gsi = gsi,
+		.type = KVM_IRQ_ROUTING_XEN_EVTCHN,
+		.u.xen_evtchn = { .port = port, .vcpu = 0,
+				  .priority = KVM_IRQ_ROUTING_XEN_EVTCHN_PRIO_2LEVEL },
+	};
+	/* KVM takes the whole routing table at once. */
+	struct {
+		struct kvm_irq_routing table;
+		struct kvm_irq_routing_entry entries[EVTCHN_MAX_IRQFDS];
+	} routing = { .table = { .nr = gsi + 1 } };
+	memcpy(routing.entries, t->irqfd_routes, (gsi + 1) * sizeof(routing.entries[0]));
+	if (ioctl(d->vm_fd, KVM_SET_GSI_ROUTING, &routing) < 0)
+		return -errno;
+	struct kvm_irqfd irqfd = { .fd = (uint32_t)fd, .gsi = gsi };
+	if (ioctl(d->vm_fd, KVM_IRQFD, &irqfd) < 0)
+		return -errno;
+	t->nr_irqfd_routes++;
+	return 0;
+}
+
+int evtchn_open_eventfd_backend(struct domain *d, int kick_fd, int notify_fd)
+{
+	pthread_mutex_lock(&d->lock);
+	uint32_t port = alloc_port(d, EVTCHNSTAT_interdomain, 0);
+	int err = port ? kvm_route_send_to_eventfd(d, port, kick_fd, false) : -ENOSPC;
+	if (!err) {
+		err = kvm_irqfd_to_port(d, port, notify_fd);
+		if (err)
+			kvm_route_send_to_eventfd(d, port, kick_fd, true);
+	}
+	if (err) {
+		log_err("routing event channel %u to eventfds: %s", port, strerror(-err));
+		if (port)
+			d->xen.evtchn.ports[port].state = EVTCHNSTAT_closed;
+		pthread_mutex_unlock(&d->lock);
+		return -1;
+	}
+	d->xen.evtchn.ports[port].kvm_send = true;
+	pthread_mutex_unlock(&d->lock);
+	return (int)port;
+}
+
 void evtchn_log_state(struct domain *d)
 {
 	struct shared_info *s = shared_info(d);
@@ -202,6 +266,8 @@ static long close_port(struct vcpu *v, uint32_t port)
 			kvm_set_timer_port(&d->vcpus[e->vcpu], 0);
 	} else if (e->state == EVTCHNSTAT_ipi) {
 		kvm_route_ipi(d, port, e->vcpu, true);
+	} else if (e->kvm_send) {
+		kvm_route_send_to_eventfd(d, port, -1, true); /* the backend hears no more */
 	}
 	*e = (struct evtchn){ .state = EVTCHNSTAT_closed };
 	return 0;

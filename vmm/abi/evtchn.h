@@ -5,7 +5,10 @@
 #ifndef XENON_VMM_ABI_EVTCHN_H
 #define XENON_VMM_ABI_EVTCHN_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include <linux/kvm.h>
 
 #include "abi/xen_public.h"
 
@@ -25,15 +28,26 @@ struct evtchn {
 	uint32_t virq;
 	evtchn_notify_fn notify;
 	void *opaque;
+	bool kvm_send;  /* the guest's sends signal an eventfd inside KVM */
 };
+
+/* Ports raised from an eventfd (KVM_IRQFD) through a GSI routed to them. */
+#define EVTCHN_MAX_IRQFDS 16
 
 struct evtchn_table {
 	struct evtchn ports[EVTCHN_PORTS];
+	struct kvm_irq_routing_entry irqfd_routes[EVTCHN_MAX_IRQFDS];
+	unsigned nr_irqfd_routes;
 	uint32_t virq_port[EVTCHN_MAX_VCPUS][NR_VIRQS]; /* 0: not bound */
 };
 
 /* Opens a port from the guest to a backend of ours; returns it, or -1. */
 int evtchn_open_backend(struct domain *d, evtchn_notify_fn notify, void *opaque);
+/* Opens a port from the guest to a backend in another process: the guest's
+ * sends on it signal `kick_fd`, and a write to `notify_fd` raises it in the
+ * guest, both inside KVM (neither passes through this process). Returns the
+ * port, or -1. */
+int evtchn_open_eventfd_backend(struct domain *d, int kick_fd, int notify_fd);
 /* Logs the ports in use and their pending and mask bits (a hung domain). */
 void evtchn_log_state(struct domain *d);
 /* Raises `port` in the guest, as the backend end of it. */

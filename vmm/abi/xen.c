@@ -7,6 +7,7 @@
 
 #include "abi/version.h"
 #include "backends/console.h"
+#include "backends/xenstore.h"
 #include "domain.h"
 #include "kvm_compat.h"
 #include "log.h"
@@ -41,7 +42,9 @@ int xen_setup(struct domain *d)
 		log_err("KVM_XEN_ATTR_TYPE_XEN_VERSION: %s", strerror(errno));
 		return -1;
 	}
-	return console_setup(d);
+	if (console_setup(d) < 0)
+		return -1;
+	return d->cfg.xenstore ? xenstore_setup(d) : 0;
 }
 
 int xen_vcpu_setup(struct vcpu *v)
@@ -56,6 +59,7 @@ int xen_vcpu_setup(struct vcpu *v)
 
 void xen_teardown(struct domain *d)
 {
+	xenstore_teardown(d);
 	console_teardown(d);
 }
 

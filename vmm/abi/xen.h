@@ -15,6 +15,7 @@
 #include "abi/xen_public.h"
 
 struct console;
+struct xenstore_ring;
 struct domain;
 struct vcpu;
 
@@ -35,6 +36,7 @@ struct xen {
 	unsigned unknown_seen_count;
 	unsigned unknown_count;         /* unhandled hypercalls, all told */
 	struct console *console;        /* backends/console.c */
+	struct xenstore_ring *xenstore; /* backends/xenstore.c; NULL when the domain has no XenStore */
 };
 
 /* Turns on KVM's Xen support for the VM and sets the domain's Xen state. */

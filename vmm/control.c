@@ -1,0 +1,272 @@
+#include "control.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../lib/control.h"
+#include "backends/console.h"
+#include "backends/xenstore.h"
+#include "log.h"
+
+#define MAX_CLIENTS 16
+
+struct client {
+	int fd;
+	bool watching;
+};
+
+static struct {
+	struct domain *dom;
+	char path[256];
+	int listen_fd;
+	int wake_fd;               /* the domain ended, or the server must stop */
+	pthread_t thread;
+	bool started;
+	struct client clients[MAX_CLIENTS];
+	unsigned nclients;
+	pthread_mutex_t lock;
+	pthread_cond_t released_cond;
+	bool released;             /* destroy asked for: the process may end */
+	bool stopping;
+	_Atomic int ended;         /* enum domain_end, END_NONE while it runs */
+} server = { .listen_fd = -1, .wake_fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER,
+	     .released_cond = PTHREAD_COND_INITIALIZER, .ended = END_NONE };
+
+const char *domain_end_name(enum domain_end why)
+{
+	switch (why) {
+	case END_POWEROFF: return "poweroff";
+	case END_REBOOT: return "reboot";
+	case END_SUSPEND: return "suspend";
+	case END_CRASH: return "crash";
+	case END_WATCHDOG: return "watchdog";
+	case END_DESTROY: return "destroy";
+	default: return "none";
+	}
+}
+
+static json_int_t cpu_time_ns(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return ((json_int_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
+	       ((json_int_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
+}
+
+static void reply_info(int fd)
+{
+	struct domain *d = server.dom;
+	int ended = atomic_load(&server.ended);
+	const char *state = ended != END_NONE ? "shutdown" : atomic_load(&d->paused) ? "paused" : "running";
+	json_t *r = json_pack("{s:i, s:s, s:s, s:I, s:i, s:I, s:i}", "domid", (int)d->cfg.domid, "name",
+			      d->cfg.name, "state", state, "memory_mb", (json_int_t)d->cfg.memory_mb,
+			      "vcpus", (int)d->cfg.vcpus, "cpu_ns", cpu_time_ns(), "pid", (int)getpid());
+	if (ended != END_NONE)
+		json_object_set_new(r, "reason", json_string(domain_end_name((enum domain_end)ended)));
+	const char *tty = console_tty(d);
+	if (tty)
+		json_object_set_new(r, "tty", json_string(tty));
+	static const struct { const char *name; int param; } params[] = {
+		{ "store_gfn", HVM_PARAM_STORE_PFN }, { "store_port", HVM_PARAM_STORE_EVTCHN },
+		{ "console_gfn", HVM_PARAM_CONSOLE_PFN }, { "console_port", HVM_PARAM_CONSOLE_EVTCHN },
+	};
+	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++)
+		json_object_set_new(r, params[i].name, json_integer((json_int_t)d->xen.params[params[i].param]));
+	json_object_set_new(r, "vcpu_running", json_boolean(domain_vcpu_running(d)));
+	control_reply_ok(fd, r);
+}
+
+static void reply_xenstore_ring(int fd, json_t *req)
+{
+	int fds[3];
+	uint64_t offset;
+	json_int_t gfn = json_integer_value(json_object_get(req, "gfn"));
+	json_int_t port = json_integer_value(json_object_get(req, "port"));
+	if (xenstore_ring_handover(server.dom, (uint64_t)gfn, (uint32_t)port, fds, &offset) < 0) {
+		control_reply_error(fd, "domain %u has no XenStore ring at frame 0x%llx, port %lld",
+				    server.dom->cfg.domid, (unsigned long long)gfn, (long long)port);
+		return;
+	}
+	json_t *r = json_pack("{s:b, s:I}", "ok", 1, "offset", (json_int_t)offset);
+	control_send(fd, r, fds, 3);
+	json_decref(r);
+}
+
+void control_server_release(void)
+{
+	pthread_mutex_lock(&server.lock);
+	server.released = true;
+	pthread_cond_broadcast(&server.released_cond);
+	pthread_mutex_unlock(&server.lock);
+}
+
+/* Handles one request; returns false when the client must be dropped. */
+static bool handle(struct client *c)
+{
+	json_t *req = NULL;
+	int r = control_recv(c->fd, &req, NULL, NULL);
+	if (r <= 0)
+		return false;
+	const char *op = json_string_value(json_object_get(req, "op"));
+	struct domain *d = server.dom;
+	bool running = atomic_load(&server.ended) == END_NONE;
+	if (!op) {
+		control_reply_error(c->fd, "a request without \"op\"");
+	} else if (strcmp(op, "info") == 0) {
+		reply_info(c->fd);
+	} else if (strcmp(op, "pause") == 0 || strcmp(op, "unpause") == 0) {
+		if (!running) {
+			control_reply_error(c->fd, "domain %u has shut down", d->cfg.domid);
+		} else {
+			if (op[0] == 'p')
+				domain_pause(d);
+			else
+				domain_unpause(d);
+			control_reply_ok(c->fd, NULL);
+		}
+	} else if (strcmp(op, "destroy") == 0) {
+		domain_end(d, END_DESTROY);
+		control_reply_ok(c->fd, NULL);
+		control_server_release();
+	} else if (strcmp(op, "watch") == 0) {
+		c->watching = true;
+		control_reply_ok(c->fd, NULL);
+	} else if (strcmp(op, "xenstore-ring") == 0) {
+		reply_xenstore_ring(c->fd, req);
+	} else {
+		control_reply_error(c->fd, "unknown request '%s'", op);
+	}
+	json_decref(req);
+	return true;
+}
+
+static void tell_watchers(void)
+{
+	int ended = atomic_load(&server.ended);
+	json_t *e = json_pack("{s:s, s:s}", "event", "ended", "reason",
+			      domain_end_name((enum domain_end)ended));
+	for (unsigned i = 0; i < server.nclients; i++)
+		if (server.clients[i].watching)
+			control_send(server.clients[i].fd, e, NULL, 0);
+	json_decref(e);
+}
+
+static void drop_client(unsigned i)
+{
+	close(server.clients[i].fd);
+	server.clients[i] = server.clients[--server.nclients];
+}
+
+static void *serve(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct pollfd fds[MAX_CLIENTS + 2];
+		fds[0] = (struct pollfd){ .fd = server.listen_fd, .events = POLLIN };
+		fds[1] = (struct pollfd){ .fd = server.wake_fd, .events = POLLIN };
+		for (unsigned i = 0; i < server.nclients; i++)
+			fds[i + 2] = (struct pollfd){ .fd = server.clients[i].fd, .events = POLLIN };
+		if (poll(fds, server.nclients + 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("control socket: poll: %s", strerror(errno));
+			return NULL;
+		}
+		if (fds[1].revents) {
+			uint64_t n;
+			if (read(server.wake_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+				log_warn("control socket: %s", strerror(errno));
+			if (server.stopping)
+				break;
+			tell_watchers();
+		}
+		/* Clients from the back, so dropping one moves only those seen. */
+		for (unsigned i = server.nclients; i-- > 0;)
+			if (fds[i + 2].revents && !handle(&server.clients[i]))
+				drop_client(i);
+		if (fds[0].revents & POLLIN) {
+			int fd = accept4(server.listen_fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0 && server.nclients < MAX_CLIENTS)
+				server.clients[server.nclients++] = (struct client){ .fd = fd };
+			else if (fd >= 0)
+				close(fd); /* too many at once: one of them is misbehaving */
+		}
+	}
+	while (server.nclients)
+		drop_client(server.nclients - 1);
+	return NULL;
+}
+
+int control_server_start(struct domain *d)
+{
+	server.dom = d;
+	if (control_vmm_path(d->cfg.domid, server.path, sizeof(server.path)) < 0) {
+		log_err("the run folder's path is too long");
+		return -1;
+	}
+	/* Another VMM for this domain ID would be a toolstack bug: refuse. */
+	int probe = control_connect(server.path, 1000);
+	if (probe >= 0) {
+		close(probe);
+		log_err("domain %u already has a VMM (%s answers)", d->cfg.domid, server.path);
+		return -1;
+	}
+	server.listen_fd = control_listen(server.path);
+	server.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (server.listen_fd < 0 || server.wake_fd < 0) {
+		log_err("control socket %s: %s", server.path, strerror(errno));
+		return -1;
+	}
+	int err = pthread_create(&server.thread, NULL, serve, NULL);
+	if (err) {
+		log_err("control socket thread: %s", strerror(err));
+		return -1;
+	}
+	server.started = true;
+	return 0;
+}
+
+static void wake(void)
+{
+	uint64_t one = 1;
+	if (write(server.wake_fd, &one, sizeof(one)) < 0)
+		log_warn("control socket: %s", strerror(errno));
+}
+
+void control_server_wait_release(struct domain *d, enum domain_end why)
+{
+	atomic_store(&server.ended, why);
+	log_info("domain %u ended (%s); waiting for the toolstack to destroy it", d->cfg.domid,
+		 domain_end_name(why));
+	wake();
+	pthread_mutex_lock(&server.lock);
+	while (!server.released)
+		pthread_cond_wait(&server.released_cond, &server.lock);
+	pthread_mutex_unlock(&server.lock);
+}
+
+void control_server_stop(void)
+{
+	if (server.started) {
+		server.stopping = true;
+		wake();
+		pthread_join(server.thread, NULL);
+		server.started = false;
+	}
+	if (server.listen_fd >= 0) {
+		close(server.listen_fd);
+		unlink(server.path);
+	}
+	if (server.wake_fd >= 0)
+		close(server.wake_fd);
+	server.listen_fd = server.wake_fd = -1;
+}

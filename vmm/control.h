@@ -1,0 +1,27 @@
+/* The VMM's control socket (lib/control.h's protocol), for xend and
+ * xenstored: at $XENON_RUN_DIR/vmm/DOMID.sock. Requests:
+ *
+ *   info            the domain's state, CPU time, console PTY
+ *   pause, unpause  stop or resume the vCPUs (a managed domain starts paused)
+ *   destroy         end the domain now, and this process with it
+ *   watch           this connection hears {"event":"ended","reason":R}
+ *   xenstore-ring   {gfn, port} -> the ring's memory and eventfds, for xenstored
+ *
+ * A domain that has ended stays, in state "shutdown" with its reason, until
+ * destroy: xend decides what on_poweroff and friends mean. */
+#ifndef XENON_VMM_CONTROL_H
+#define XENON_VMM_CONTROL_H
+
+#include "domain.h"
+
+int control_server_start(struct domain *d);
+/* The domain ended: tell the watchers, then wait for destroy (or a signal
+ * that ends this process). */
+void control_server_wait_release(struct domain *d, enum domain_end why);
+/* Lets control_server_wait_release return (destroy, or a signal). */
+void control_server_release(void);
+void control_server_stop(void);
+
+const char *domain_end_name(enum domain_end why);
+
+#endif
