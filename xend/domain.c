@@ -1,0 +1,463 @@
+/* Domains: starting a VMM, bringing the domain up (XenStore tree,
+ * introduction, unpause), and what happens when it ends. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "log.h"
+#include "xend.h"
+
+/* A domain that restarts this often this fast is in a loop: stop it. */
+#define RESTART_BURST_MAX 5
+#define RESTART_BURST_SECONDS 60
+
+struct xend xend = { .next_domid = 1 };
+
+static const char *const on_event_names[] = { "destroy", "restart", "preserve", "rename-restart" };
+
+struct xdomain *domain_find(const char *name_or_id)
+{
+	char *end;
+	unsigned long id = strtoul(name_or_id, &end, 10);
+	bool numeric = *name_or_id && !*end;
+	for (struct xdomain *d = xend.domains; d; d = d->next)
+		if ((numeric && d->domid == id) || strcmp(d->name, name_or_id) == 0)
+			return d;
+	return NULL;
+}
+
+static void domain_free(struct xdomain *d)
+{
+	for (struct xdomain **link = &xend.domains; *link; link = &(*link)->next) {
+		if (*link == d) {
+			*link = d->next;
+			break;
+		}
+	}
+	if (d->watch_fd >= 0)
+		close(d->watch_fd);
+	json_decref(d->config);
+	free(d);
+}
+
+static bool parse_on_event(json_t *config, const char *key, enum on_event fallback, enum on_event *out)
+{
+	const char *v = json_string_value(json_object_get(config, key));
+	*out = fallback;
+	if (!v)
+		return true;
+	for (size_t i = 0; i < sizeof(on_event_names) / sizeof(on_event_names[0]); i++) {
+		if (strcmp(v, on_event_names[i]) == 0) {
+			*out = (enum on_event)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void make_uuid(char out[37])
+{
+	uint8_t b[16];
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = (uint8_t)rand();
+	b[6] = (b[6] & 0x0f) | 0x40; /* version 4: random */
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+		 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/* Reads the domain's settings from its config; false with `err` set. */
+static bool take_config(struct xdomain *d, json_t *config, char *err, size_t errlen)
+{
+	const char *name = json_string_value(json_object_get(config, "name"));
+	const char *kernel = json_string_value(json_object_get(config, "kernel"));
+	const char *uuid = json_string_value(json_object_get(config, "uuid"));
+	json_int_t memory = json_integer_value(json_object_get(config, "memory"));
+	json_int_t maxmem = json_integer_value(json_object_get(config, "maxmem"));
+	json_int_t vcpus = json_integer_value(json_object_get(config, "vcpus"));
+	if (!name || !*name || strlen(name) >= sizeof(d->name)) {
+		snprintf(err, errlen, "the domain needs a name of 1 to %zu characters", sizeof(d->name) - 1);
+		return false;
+	}
+	if (!kernel || access(kernel, R_OK) < 0) {
+		snprintf(err, errlen, "kernel %s: %s", kernel ? kernel : "(none)",
+			 kernel ? strerror(errno) : "no kernel given");
+		return false;
+	}
+	if (memory < 16 || memory > (1 << 20) || vcpus < 1 || vcpus > 64) {
+		snprintf(err, errlen, "memory %lld MiB or vcpus %lld out of range", (long long)memory,
+			 (long long)vcpus);
+		return false;
+	}
+	if (!parse_on_event(config, "on_poweroff", ON_DESTROY, &d->on_poweroff) ||
+	    !parse_on_event(config, "on_reboot", ON_RESTART, &d->on_reboot) ||
+	    !parse_on_event(config, "on_crash", ON_RESTART, &d->on_crash)) {
+		snprintf(err, errlen, "on_poweroff, on_reboot and on_crash take destroy, restart, preserve or rename-restart");
+		return false;
+	}
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	if (uuid && strlen(uuid) == 36)
+		snprintf(d->uuid, sizeof(d->uuid), "%s", uuid);
+	else
+		make_uuid(d->uuid);
+	d->memory_mb = (uint64_t)memory;
+	d->maxmem_mb = maxmem > memory ? (uint64_t)maxmem : (uint64_t)memory;
+	d->vcpus = (unsigned)vcpus;
+	return true;
+}
+
+static void vmm_log_path(const struct xdomain *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/xenon-vmm-%s.log", xend.log_dir, d->name);
+}
+
+/* The last line the VMM logged: why it failed, for xm to show. */
+static void vmm_last_error(const struct xdomain *d, char *err, size_t errlen)
+{
+	char path[512], buf[4096];
+	vmm_log_path(d, path, sizeof(path));
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	char last[sizeof(buf)] = "";
+	while (fgets(buf, sizeof(buf), f)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		if (buf[0])
+			memcpy(last, buf, sizeof(last));
+	}
+	fclose(f);
+	if (last[0])
+		snprintf(err, errlen, "%.*s", (int)(errlen > 1 ? errlen - 1 : 0), last);
+}
+
+static int spawn_vmm(struct xdomain *d, char *err, size_t errlen)
+{
+	json_t *c = d->config;
+	char domid[16], memory[32], vcpus[16], log_path[512], console_log[512];
+	snprintf(domid, sizeof(domid), "%u", d->domid);
+	snprintf(memory, sizeof(memory), "%llu", (unsigned long long)d->memory_mb);
+	snprintf(vcpus, sizeof(vcpus), "%u", d->vcpus);
+	vmm_log_path(d, log_path, sizeof(log_path));
+	snprintf(console_log, sizeof(console_log), "%s/console/guest-%s.log", xend.log_dir, d->name);
+	const char *argv[32];
+	int n = 0;
+	argv[n++] = xend.vmm_path;
+	argv[n++] = "--control";
+	argv[n++] = "--xenstore";
+	argv[n++] = "--console-pty";
+	argv[n++] = "--name", argv[n++] = d->name;
+	argv[n++] = "--domid", argv[n++] = domid;
+	argv[n++] = "--memory", argv[n++] = memory;
+	argv[n++] = "--vcpus", argv[n++] = vcpus;
+	argv[n++] = "--kernel", argv[n++] = json_string_value(json_object_get(c, "kernel"));
+	argv[n++] = "--console-log", argv[n++] = console_log;
+	const char *ramdisk = json_string_value(json_object_get(c, "ramdisk"));
+	const char *cmdline = json_string_value(json_object_get(c, "cmdline"));
+	if (ramdisk)
+		argv[n++] = "--ramdisk", argv[n++] = ramdisk;
+	if (cmdline)
+		argv[n++] = "--cmdline", argv[n++] = cmdline;
+	argv[n] = NULL;
+
+	int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (log_fd < 0) {
+		snprintf(err, errlen, "VMM log %s: %s", log_path, strerror(errno));
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(log_fd);
+		return -1;
+	}
+	if (pid == 0) {
+		/* The VMM outlives xend: its own session, no terminal. */
+		setsid();
+		int devnull = open("/dev/null", O_RDONLY);
+		dup2(devnull, STDIN_FILENO);
+		dup2(log_fd, STDOUT_FILENO);
+		dup2(log_fd, STDERR_FILENO);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execv(argv[0], (char *const *)argv);
+		dprintf(STDERR_FILENO, "xend: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(log_fd);
+	d->pid = pid;
+	return 0;
+}
+
+/* Connects to the new VMM once its socket is up; -1 if it died first. */
+static int connect_vmm(struct xdomain *d, char *err, size_t errlen)
+{
+	char path[256];
+	control_vmm_path(d->domid, path, sizeof(path));
+	for (int i = 0; i < 600; i++) { /* loading a large kernel can take seconds */
+		int fd = control_connect(path, 10000);
+		if (fd >= 0)
+			return fd;
+		int status;
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			snprintf(err, errlen, "the domain's VMM failed to start (see %s/xenon-vmm-%s.log)",
+				 xend.log_dir, d->name);
+			vmm_last_error(d, err, errlen);
+			d->pid = 0;
+			return -1;
+		}
+		usleep(50000);
+	}
+	snprintf(err, errlen, "the domain's VMM did not open %s in 30 s", path);
+	return -1;
+}
+
+static json_t *vmm_call(struct xdomain *d, const char *op, char *err, size_t errlen)
+{
+	char path[256];
+	control_vmm_path(d->domid, path, sizeof(path));
+	int fd = control_connect(path, 10000);
+	if (fd < 0) {
+		snprintf(err, errlen, "domain %u's VMM does not answer: %s", d->domid, strerror(errno));
+		return NULL;
+	}
+	json_t *req = json_pack("{s:s}", "op", op);
+	json_t *rep = control_call(fd, req, NULL, NULL, err, errlen);
+	json_decref(req);
+	close(fd);
+	return rep;
+}
+
+json_t *domain_info(struct xdomain *d)
+{
+	char err[256];
+	json_t *info = vmm_call(d, "info", err, sizeof(err));
+	if (info) {
+		const char *state = json_string_value(json_object_get(info, "state"));
+		if (state)
+			snprintf(d->state, sizeof(d->state), "%s", state);
+	}
+	return info;
+}
+
+/* Kills the VMM if it will not go, and reaps it. */
+static void stop_vmm(struct xdomain *d)
+{
+	char err[256];
+	json_decref(vmm_call(d, "destroy", err, sizeof(err)));
+	if (d->pid <= 0)
+		return;
+	for (int i = 0; i < 100; i++) {
+		if (waitpid(d->pid, NULL, WNOHANG) == d->pid || (errno == ECHILD && kill(d->pid, 0) < 0)) {
+			d->pid = 0;
+			return;
+		}
+		usleep(20000);
+	}
+	log_warn("domain %u: the VMM (pid %d) did not exit; killing it", d->domid, (int)d->pid);
+	kill(d->pid, SIGKILL);
+	waitpid(d->pid, NULL, 0);
+	d->pid = 0;
+}
+
+static int bring_up(struct xdomain *d, bool paused, char *err, size_t errlen)
+{
+	if (spawn_vmm(d, err, errlen) < 0)
+		return -1;
+	int fd = connect_vmm(d, err, errlen);
+	if (fd < 0)
+		return -1;
+	json_t *req = json_pack("{s:s}", "op", "watch");
+	json_t *rep = control_call(fd, req, NULL, NULL, err, errlen);
+	json_decref(req);
+	if (!rep) {
+		close(fd);
+		return -1;
+	}
+	json_decref(rep);
+	d->watch_fd = fd;
+	json_t *info = domain_info(d);
+	if (!info) {
+		snprintf(err, errlen, "domain %u's VMM does not answer", d->domid);
+		return -1;
+	}
+	const char *tty = json_string_value(json_object_get(info, "tty"));
+	snprintf(d->tty, sizeof(d->tty), "%s", tty ? tty : "");
+	uint64_t store_gfn = (uint64_t)json_integer_value(json_object_get(info, "store_gfn"));
+	uint32_t store_port = (uint32_t)json_integer_value(json_object_get(info, "store_port"));
+	uint64_t console_gfn = (uint64_t)json_integer_value(json_object_get(info, "console_gfn"));
+	uint32_t console_port = (uint32_t)json_integer_value(json_object_get(info, "console_port"));
+	json_decref(info);
+	if (store_make_domain(d, store_gfn, store_port, console_gfn, console_port, err, errlen) < 0 ||
+	    store_introduce(d, store_gfn, store_port, err, errlen) < 0)
+		return -1;
+	if (!paused) {
+		json_t *r = vmm_call(d, "unpause", err, errlen);
+		if (!r)
+			return -1;
+		json_decref(r);
+	}
+	snprintf(d->state, sizeof(d->state), "%s", paused ? "paused" : "running");
+	log_info("domain %s (%u) started%s", d->name, d->domid, paused ? ", paused" : "");
+	return 0;
+}
+
+struct xdomain *domain_create(json_t *config, bool paused, char *err, size_t errlen)
+{
+	struct xdomain *d = calloc(1, sizeof(*d));
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	d->watch_fd = -1;
+	if (!take_config(d, config, err, errlen)) {
+		free(d);
+		return NULL;
+	}
+	struct xdomain *same = domain_find(d->name);
+	if (same) {
+		snprintf(err, errlen, "Domain '%s' already exists with ID '%u'", d->name, same->domid);
+		free(d);
+		return NULL;
+	}
+	d->config = json_incref(config);
+	d->domid = xend.next_domid++;
+	d->start_time = time(NULL);
+	d->burst_start = d->start_time;
+	d->next = xend.domains;
+	xend.domains = d;
+	if (bring_up(d, paused, err, errlen) < 0) {
+		log_warn("domain %s: %s", d->name, err);
+		stop_vmm(d);
+		store_forget_domain(d);
+		domain_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+int domain_destroy(struct xdomain *d, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	log_info("domain %s (%u) destroyed", d->name, d->domid);
+	stop_vmm(d);
+	store_forget_domain(d);
+	domain_free(d);
+	return 0;
+}
+
+int domain_shutdown(struct xdomain *d, const char *how, char *err, size_t errlen)
+{
+	if (strcmp(d->state, "shutdown") == 0) {
+		snprintf(err, errlen, "domain %s has already shut down", d->name);
+		return -1;
+	}
+	/* The guest's xenbus watches control/shutdown and acts on it itself. */
+	if (store_write(d, "control/shutdown", how) < 0) {
+		snprintf(err, errlen, "cannot ask domain %s to %s: %s", d->name, how, strerror(errno));
+		return -1;
+	}
+	log_info("domain %s (%u): asked to %s", d->name, d->domid, how);
+	return 0;
+}
+
+int domain_pause(struct xdomain *d, bool pause, char *err, size_t errlen)
+{
+	json_t *r = vmm_call(d, pause ? "pause" : "unpause", err, errlen);
+	if (!r)
+		return -1;
+	json_decref(r);
+	snprintf(d->state, sizeof(d->state), "%s", pause ? "paused" : "running");
+	return 0;
+}
+
+/* on_reboot = restart (and friends): the same config as a new domain. */
+static void restart(struct xdomain *old, bool keep_old)
+{
+	time_t now = time(NULL);
+	unsigned restarts = old->restarts;
+	time_t burst_start = old->burst_start;
+	if (now - burst_start > RESTART_BURST_SECONDS) {
+		restarts = 0;
+		burst_start = now;
+	}
+	if (restarts >= RESTART_BURST_MAX) {
+		log_err("domain %s restarted %u times in %ld s: not restarting it again (a restart loop)",
+			old->name, restarts, (long)(now - burst_start));
+		char err[64];
+		if (!keep_old)
+			domain_destroy(old, err, sizeof(err));
+		return;
+	}
+	json_t *config = json_incref(old->config);
+	char err[512];
+	if (keep_old) {
+		/* rename-restart: the old one stays, renamed after its UUID. */
+		snprintf(old->name, sizeof(old->name), "Domain-%s", old->uuid);
+	} else {
+		domain_destroy(old, err, sizeof(err));
+	}
+	struct xdomain *d = domain_create(config, false, err, sizeof(err));
+	json_decref(config);
+	if (!d) {
+		log_err("restarting the domain failed: %s", err);
+		return;
+	}
+	d->restarts = restarts + 1;
+	d->burst_start = burst_start;
+}
+
+void domain_ended(struct xdomain *d)
+{
+	json_t *event = NULL;
+	const char *reason = "crash";
+	if (d->watch_fd >= 0 && control_recv(d->watch_fd, &event, NULL, NULL) > 0) {
+		const char *r = json_string_value(json_object_get(event, "reason"));
+		if (r)
+			reason = r;
+	} else {
+		log_warn("domain %s (%u): its VMM went away", d->name, d->domid);
+	}
+	char why[16];
+	snprintf(why, sizeof(why), "%s", reason);
+	json_decref(event);
+	if (d->watch_fd >= 0)
+		close(d->watch_fd);
+	d->watch_fd = -1;
+
+	enum on_event action = strcmp(why, "poweroff") == 0 ? d->on_poweroff
+			       : strcmp(why, "reboot") == 0 ? d->on_reboot
+			       : strcmp(why, "destroy") == 0 ? ON_DESTROY
+							    : d->on_crash;
+	log_info("domain %s (%u) has shut down: reason %s; on_%s says %s", d->name, d->domid, why,
+		 strcmp(why, "poweroff") == 0 || strcmp(why, "reboot") == 0 ? why : "crash",
+		 on_event_names[action]);
+	char err[64];
+	switch (action) {
+	case ON_DESTROY:
+		domain_destroy(d, err, sizeof(err));
+		break;
+	case ON_RESTART:
+		restart(d, false);
+		break;
+	case ON_RENAME_RESTART:
+		snprintf(d->state, sizeof(d->state), "shutdown");
+		snprintf(d->end_reason, sizeof(d->end_reason), "%s", why);
+		restart(d, true);
+		break;
+	case ON_PRESERVE:
+		snprintf(d->state, sizeof(d->state), "shutdown");
+		snprintf(d->end_reason, sizeof(d->end_reason), "%s", why);
+		break;
+	}
+}

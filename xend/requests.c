@@ -1,0 +1,147 @@
+/* xm's requests. Each is one message: {"op": ..., ...}; each reply is
+ * {"ok": true, ...} or {"ok": false, "error": "..."} (lib/control.h).
+ *
+ *   create   {config, paused}     -> {domid, name}
+ *   list     {}                   -> {domains: [{domid, name, uuid, memory,
+ *                                     maxmem, vcpus, state, cpu_time, ...}]}
+ *   shutdown {domain, reboot}     ask the guest to power off or reboot
+ *   destroy, pause, unpause {domain}
+ *   console  {domain}             -> {domid, name, tty}
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "log.h"
+#include "xend.h"
+
+static const char *const on_names[] = { "destroy", "restart", "preserve", "rename-restart" };
+
+/* Xen's six state letters: running, blocked, paused, shutdown, crashed, dying. */
+static void state_letters(struct xdomain *d, json_t *info, char out[7])
+{
+	memcpy(out, "------", 7);
+	if (strcmp(d->state, "shutdown") == 0) {
+		bool crashed = strcmp(d->end_reason, "crash") == 0 || strcmp(d->end_reason, "watchdog") == 0;
+		out[crashed ? 4 : 3] = crashed ? 'c' : 's';
+	} else if (strcmp(d->state, "paused") == 0) {
+		out[2] = 'p';
+	} else if (info && json_is_true(json_object_get(info, "vcpu_running"))) {
+		out[0] = 'r';
+	} else {
+		out[1] = 'b';
+	}
+}
+
+static json_t *describe(struct xdomain *d)
+{
+	json_t *info = strcmp(d->state, "shutdown") == 0 ? NULL : domain_info(d);
+	char letters[7];
+	state_letters(d, info, letters);
+	double cpu = info ? (double)json_integer_value(json_object_get(info, "cpu_ns")) / 1e9 : 0;
+	json_t *j = json_pack("{s:i, s:s, s:s, s:I, s:I, s:i, s:s, s:f, s:I, s:s, s:s, s:s, s:s, s:O}",
+			      "domid", (int)d->domid, "name", d->name, "uuid", d->uuid, "memory",
+			      (json_int_t)d->memory_mb, "maxmem", (json_int_t)d->maxmem_mb, "vcpus",
+			      (int)d->vcpus, "state", letters, "cpu_time", cpu, "start_time",
+			      (json_int_t)d->start_time, "on_poweroff", on_names[d->on_poweroff], "on_reboot",
+			      on_names[d->on_reboot], "on_crash", on_names[d->on_crash], "tty", d->tty,
+			      "config", d->config);
+	json_decref(info);
+	return j;
+}
+
+/* Domain-0 is the host itself. */
+static json_t *describe_dom0(void)
+{
+	struct sysinfo si;
+	sysinfo(&si);
+	long hz = sysconf(_SC_CLK_TCK);
+	double cpu = 0;
+	FILE *f = fopen("/proc/stat", "r");
+	if (f) {
+		unsigned long long user, nice, sys;
+		if (fscanf(f, "cpu %llu %llu %llu", &user, &nice, &sys) == 3)
+			cpu = (double)(user + nice + sys) / (double)(hz > 0 ? hz : 100);
+		fclose(f);
+	}
+	json_int_t mem = (json_int_t)((unsigned long long)si.totalram * si.mem_unit >> 20);
+	return json_pack("{s:i, s:s, s:s, s:I, s:I, s:i, s:s, s:f}", "domid", 0, "name", "Domain-0", "uuid",
+			 "00000000-0000-0000-0000-000000000000", "memory", mem, "maxmem", mem, "vcpus",
+			 (int)sysconf(_SC_NPROCESSORS_ONLN), "state", "r-----", "cpu_time", cpu);
+}
+
+static void do_list(int fd)
+{
+	json_t *all = json_array();
+	json_array_append_new(all, describe_dom0());
+	/* By domain ID, as xm list prints them. */
+	for (uint32_t next = 1;;) {
+		struct xdomain *best = NULL;
+		for (struct xdomain *d = xend.domains; d; d = d->next)
+			if (d->domid >= next && (!best || d->domid < best->domid))
+				best = d;
+		if (!best)
+			break;
+		json_array_append_new(all, describe(best));
+		next = best->domid + 1;
+	}
+	control_reply_ok(fd, json_pack("{s:o}", "domains", all));
+}
+
+static struct xdomain *target(int fd, json_t *req)
+{
+	const char *name = json_string_value(json_object_get(req, "domain"));
+	struct xdomain *d = name ? domain_find(name) : NULL;
+	if (!d)
+		control_reply_error(fd, "Domain '%s' does not exist.", name ? name : "");
+	return d;
+}
+
+void request_handle(int fd)
+{
+	json_t *req = NULL;
+	if (control_recv(fd, &req, NULL, NULL) <= 0)
+		return;
+	const char *op = json_string_value(json_object_get(req, "op"));
+	char err[512] = "";
+	struct xdomain *d;
+	if (!op) {
+		control_reply_error(fd, "a request without \"op\"");
+	} else if (strcmp(op, "create") == 0) {
+		json_t *config = json_object_get(req, "config");
+		bool paused = json_is_true(json_object_get(req, "paused"));
+		d = json_is_object(config) ? domain_create(config, paused, err, sizeof(err)) : NULL;
+		if (d)
+			control_reply_ok(fd, json_pack("{s:i, s:s}", "domid", (int)d->domid, "name", d->name));
+		else
+			control_reply_error(fd, "%s", err[0] ? err : "no config given");
+	} else if (strcmp(op, "list") == 0) {
+		do_list(fd);
+	} else if (!(d = target(fd, req))) {
+		/* target() replied */
+	} else if (strcmp(op, "shutdown") == 0) {
+		bool reboot = json_is_true(json_object_get(req, "reboot"));
+		if (domain_shutdown(d, reboot ? "reboot" : "poweroff", err, sizeof(err)) < 0)
+			control_reply_error(fd, "%s", err);
+		else
+			control_reply_ok(fd, json_pack("{s:i}", "domid", (int)d->domid));
+	} else if (strcmp(op, "destroy") == 0) {
+		domain_destroy(d, err, sizeof(err));
+		control_reply_ok(fd, NULL);
+	} else if (strcmp(op, "pause") == 0 || strcmp(op, "unpause") == 0) {
+		if (domain_pause(d, op[0] == 'p', err, sizeof(err)) < 0)
+			control_reply_error(fd, "%s", err);
+		else
+			control_reply_ok(fd, NULL);
+	} else if (strcmp(op, "console") == 0) {
+		control_reply_ok(fd, json_pack("{s:i, s:s, s:s}", "domid", (int)d->domid, "name", d->name,
+					       "tty", d->tty));
+	} else if (strcmp(op, "describe") == 0) {
+		control_reply_ok(fd, json_pack("{s:o}", "domain", describe(d)));
+	} else {
+		control_reply_error(fd, "unknown request '%s'", op);
+	}
+	json_decref(req);
+}

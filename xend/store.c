@@ -1,0 +1,142 @@
+/* Each domain's XenStore tree, laid out as Xen's toolstack lays it out
+ * (docs/misc/xenstore-paths): /local/domain/ID, owned by dom0 and readable
+ * by the domain, with the nodes the guest writes (control/shutdown, the
+ * feature flags, data, ...) its own; and /vm/UUID for the domain's
+ * configuration. Written through Xen's own libxenstore. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xenstore.h>
+
+#include "log.h"
+#include "xend.h"
+
+static struct xs_handle *xsh;
+
+int store_open(char *err, size_t errlen)
+{
+	if (xsh)
+		return 0;
+	xsh = xs_open(XS_OPEN_SOCKETONLY);
+	if (!xsh) {
+		snprintf(err, errlen, "cannot reach xenstored: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static bool put(xs_transaction_t t, const char *path, const char *value,
+		const struct xs_permissions *perms, unsigned nperms)
+{
+	if (value ? !xs_write(xsh, t, path, value, strlen(value)) : !xs_mkdir(xsh, t, path))
+		return false;
+	return !perms || xs_set_permissions(xsh, t, path, (struct xs_permissions *)perms, nperms);
+}
+
+static bool put_tree(xs_transaction_t t, const struct xdomain *d, uint64_t store_gfn, uint32_t store_port,
+		     uint64_t console_gfn, uint32_t console_port)
+{
+	char home[64], vm[64], path[160], value[64];
+	snprintf(home, sizeof(home), "/local/domain/%u", d->domid);
+	snprintf(vm, sizeof(vm), "/vm/%s", d->uuid);
+	/* The domain reads its tree; it writes only what is its own. */
+	const struct xs_permissions ro[] = { { 0, XS_PERM_NONE }, { d->domid, XS_PERM_READ } };
+	const struct xs_permissions rw[] = { { d->domid, XS_PERM_NONE } };
+
+	xs_rm(xsh, t, home);
+	xs_rm(xsh, t, vm);
+	if (!put(t, home, NULL, ro, 2) || !put(t, vm, NULL, ro, 2))
+		return false;
+
+#define AT(fmt, ...) (snprintf(path, sizeof(path), "%s/" fmt, home, ##__VA_ARGS__), path)
+#define NUM(n) (snprintf(value, sizeof(value), "%llu", (unsigned long long)(n)), value)
+	bool ok = put(t, AT("name"), d->name, NULL, 0) && put(t, AT("domid"), NUM(d->domid), NULL, 0) &&
+		  put(t, AT("vm"), vm, NULL, 0) &&
+		  put(t, AT("memory/target"), NUM(d->memory_mb * 1024), NULL, 0) &&
+		  put(t, AT("memory/static-max"), NUM(d->maxmem_mb * 1024), NULL, 0) &&
+		  put(t, AT("store/port"), NUM(store_port), NULL, 0) &&
+		  put(t, AT("store/ring-ref"), NUM(store_gfn), NULL, 0) &&
+		  put(t, AT("console/port"), NUM(console_port), NULL, 0) &&
+		  put(t, AT("console/ring-ref"), NUM(console_gfn), NULL, 0) &&
+		  put(t, AT("console/type"), "xenconsoled", NULL, 0) &&
+		  put(t, AT("console/tty"), d->tty, NULL, 0) && put(t, AT("device"), NULL, ro, 2) &&
+		  put(t, AT("control"), NULL, ro, 2) && put(t, AT("control/shutdown"), "", rw, 1) &&
+		  put(t, AT("control/sysrq"), "", rw, 1) && put(t, AT("data"), NULL, rw, 1) &&
+		  put(t, AT("drivers"), NULL, rw, 1) && put(t, AT("feature"), NULL, rw, 1) &&
+		  put(t, AT("attr"), NULL, rw, 1) && put(t, AT("error"), NULL, rw, 1);
+	static const char *const features[] = { "feature-poweroff", "feature-reboot", "feature-suspend",
+						"feature-sysrq", "feature-s3", "feature-s4" };
+	for (size_t i = 0; ok && i < sizeof(features) / sizeof(features[0]); i++)
+		ok = put(t, AT("control/%s", features[i]), "", rw, 1);
+	for (unsigned i = 0; ok && i < d->vcpus; i++)
+		ok = put(t, AT("cpu/%u/availability", i), "online", NULL, 0);
+#undef AT
+#define AT(fmt, ...) (snprintf(path, sizeof(path), "%s/" fmt, vm, ##__VA_ARGS__), path)
+	ok = ok && put(t, AT("uuid"), d->uuid, NULL, 0) && put(t, AT("name"), d->name, NULL, 0) &&
+	     put(t, AT("memory"), NUM(d->memory_mb), NULL, 0) &&
+	     put(t, AT("maxmem"), NUM(d->maxmem_mb), NULL, 0) && put(t, AT("vcpus"), NUM(d->vcpus), NULL, 0) &&
+	     put(t, AT("start_time"), NUM(d->start_time), NULL, 0);
+#undef AT
+#undef NUM
+	return ok;
+}
+
+int store_make_domain(const struct xdomain *d, uint64_t store_gfn, uint32_t store_port,
+		      uint64_t console_gfn, uint32_t console_port, char *err, size_t errlen)
+{
+	if (store_open(err, errlen) < 0)
+		return -1;
+	for (int attempt = 0; attempt < 10; attempt++) {
+		xs_transaction_t t = xs_transaction_start(xsh);
+		if (t == XBT_NULL)
+			break;
+		bool ok = put_tree(t, d, store_gfn, store_port, console_gfn, console_port);
+		if (!ok) {
+			int e = errno;
+			xs_transaction_end(xsh, t, true);
+			snprintf(err, errlen, "writing domain %u's XenStore tree: %s", d->domid, strerror(e));
+			return -1;
+		}
+		if (xs_transaction_end(xsh, t, false))
+			return 0;
+		if (errno != EAGAIN)
+			break;
+	}
+	snprintf(err, errlen, "writing domain %u's XenStore tree: %s", d->domid, strerror(errno));
+	return -1;
+}
+
+int store_introduce(const struct xdomain *d, uint64_t gfn, uint32_t port, char *err, size_t errlen)
+{
+	if (store_open(err, errlen) < 0)
+		return -1;
+	if (!xs_introduce_domain(xsh, d->domid, gfn, port)) {
+		snprintf(err, errlen, "xenstored refused to introduce domain %u: %s", d->domid, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int store_write(const struct xdomain *d, const char *rel_path, const char *value)
+{
+	char err[128], path[160];
+	if (store_open(err, sizeof(err)) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/local/domain/%u/%s", d->domid, rel_path);
+	return xs_write(xsh, XBT_NULL, path, value, strlen(value)) ? 0 : -1;
+}
+
+void store_forget_domain(const struct xdomain *d)
+{
+	char err[128], path[64];
+	if (store_open(err, sizeof(err)) < 0) {
+		log_warn("domain %u: %s", d->domid, err);
+		return;
+	}
+	xs_release_domain(xsh, d->domid); /* fails harmlessly if never introduced */
+	snprintf(path, sizeof(path), "/local/domain/%u", d->domid);
+	xs_rm(xsh, XBT_NULL, path);
+	snprintf(path, sizeof(path), "/vm/%s", d->uuid);
+	xs_rm(xsh, XBT_NULL, path);
+}

@@ -1,0 +1,434 @@
+/* xm: the administrator's command line, as in Xen 3.x. It reads config
+ * files itself (config.c, domain_config.c) and asks xend for the rest over
+ * $XENON_RUN_DIR/xend.sock (xend/requests.c lists the requests). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "control.h"
+#include "domain_config.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+
+static const struct command *current;
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "Error: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\nUsage: xm %s %s\n", current->name, current->usage);
+	va_end(ap);
+	return 1;
+}
+
+/* One request to xend; the reply, or NULL after saying why on stderr. */
+static json_t *xend_call(json_t *request)
+{
+	int fd = control_connect(control_xend_path(), 300000);
+	if (fd < 0) {
+		fprintf(stderr, "Error: Unable to connect to xend: %s. Is xend running?\n", strerror(errno));
+		json_decref(request);
+		return NULL;
+	}
+	char err[512];
+	json_t *reply = control_call(fd, request, NULL, NULL, err, sizeof(err));
+	close(fd);
+	json_decref(request);
+	if (!reply)
+		fprintf(stderr, "Error: %s\n", err);
+	return reply;
+}
+
+static json_t *list_domains(void)
+{
+	json_t *reply = xend_call(json_pack("{s:s}", "op", "list"));
+	if (!reply)
+		return NULL;
+	json_t *domains = json_incref(json_object_get(reply, "domains"));
+	json_decref(reply);
+	return domains;
+}
+
+static json_t *find_domain(json_t *domains, const char *name_or_id)
+{
+	size_t i;
+	json_t *d;
+	char id[16];
+	json_array_foreach(domains, i, d) {
+		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(d, "domid")));
+		if (strcmp(id, name_or_id) == 0 || strcmp(json_string_value(json_object_get(d, "name")), name_or_id) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+static int simple_request(const char *op, const char *domain)
+{
+	json_t *reply = xend_call(json_pack("{s:s, s:s}", "op", op, "domain", domain));
+	json_decref(reply);
+	return reply ? 0 : 1;
+}
+
+static int attach_console(const char *domain)
+{
+	json_t *reply = xend_call(json_pack("{s:s, s:s}", "op", "console", "domain", domain));
+	if (!reply)
+		return 1;
+	const char *tty = json_string_value(json_object_get(reply, "tty"));
+	int status = tty && *tty ? console_attach(tty) : (fprintf(stderr, "Error: domain %s has no console\n", domain), 1);
+	json_decref(reply);
+	return status;
+}
+
+/* ---- create ---- */
+
+static json_t *config_to_json(const struct xm_domain_config *c)
+{
+	json_t *j = json_pack("{s:s, s:I, s:I, s:i, s:s, s:s, s:s, s:s}", "name", c->name, "memory",
+			      (json_int_t)c->memory_mb, "maxmem", (json_int_t)c->maxmem_mb, "vcpus", (int)c->vcpus,
+			      "kernel", c->kernel, "on_poweroff", xm_on_event_name(c->on_poweroff), "on_reboot",
+			      xm_on_event_name(c->on_reboot), "on_crash", xm_on_event_name(c->on_crash));
+	if (c->ramdisk)
+		json_object_set_new(j, "ramdisk", json_string(c->ramdisk));
+	if (c->cmdline)
+		json_object_set_new(j, "cmdline", json_string(c->cmdline));
+	if (c->uuid)
+		json_object_set_new(j, "uuid", json_string(c->uuid));
+	json_t *disk = json_array(), *vif = json_array();
+	for (size_t i = 0; i < c->ndisk; i++)
+		json_array_append_new(disk, json_string(c->disk[i]));
+	for (size_t i = 0; i < c->nvif; i++)
+		json_array_append_new(vif, json_string(c->vif[i]));
+	json_object_set_new(j, "disk", disk);
+	json_object_set_new(j, "vif", vif);
+	return j;
+}
+
+static int cmd_create(int argc, char **argv)
+{
+	bool console = false, paused = false;
+	int c;
+	while ((c = getopt(argc, argv, "+cp")) != -1) {
+		if (c == 'c')
+			console = true;
+		else if (c == 'p')
+			paused = true;
+		else
+			return usage_error("unknown option");
+	}
+	if (optind >= argc)
+		return usage_error("no config file given");
+	char *path = xm_config_find(argv[optind]);
+	if (!path) {
+		fprintf(stderr, "Error: config file %s not found (nor in %s)\n", argv[optind],
+			getenv("XENON_CONFIG_DIR") ? getenv("XENON_CONFIG_DIR") : "/etc/xen");
+		return 1;
+	}
+	struct xm_domain_config cfg;
+	char err[512];
+	if (xm_domain_config_load(path, argv + optind + 1, (size_t)(argc - optind - 1), &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "Error: %s\n", err);
+		free(path);
+		return 1;
+	}
+	free(path);
+	json_t *reply = xend_call(json_pack("{s:s, s:o, s:b}", "op", "create", "config", config_to_json(&cfg),
+					    "paused", paused));
+	xm_domain_config_free(&cfg);
+	if (!reply)
+		return 1;
+	char domid[16];
+	snprintf(domid, sizeof(domid), "%lld", (long long)json_integer_value(json_object_get(reply, "domid")));
+	printf("Started domain %s (id=%s)\n", json_string_value(json_object_get(reply, "name")), domid);
+	fflush(stdout);
+	json_decref(reply);
+	return console ? attach_console(domid) : 0;
+}
+
+/* ---- list ---- */
+
+static void print_sxp(json_t *d)
+{
+	json_t *config = json_object_get(d, "config");
+	printf("(domain\n");
+	printf("    (domid %lld)\n", (long long)json_integer_value(json_object_get(d, "domid")));
+	printf("    (uuid %s)\n", json_string_value(json_object_get(d, "uuid")));
+	printf("    (vcpus %lld)\n", (long long)json_integer_value(json_object_get(d, "vcpus")));
+	printf("    (cpu_time %.6f)\n", json_real_value(json_object_get(d, "cpu_time")));
+	printf("    (name %s)\n", json_string_value(json_object_get(d, "name")));
+	printf("    (memory %lld)\n", (long long)json_integer_value(json_object_get(d, "memory")));
+	printf("    (maxmem %lld)\n", (long long)json_integer_value(json_object_get(d, "maxmem")));
+	const char *keys[] = { "on_poweroff", "on_reboot", "on_crash" };
+	for (size_t i = 0; i < 3; i++)
+		if (json_object_get(d, keys[i]))
+			printf("    (%s %s)\n", keys[i], json_string_value(json_object_get(d, keys[i])));
+	if (config) {
+		printf("    (image\n        (linux\n");
+		const char *fields[][2] = { { "kernel", "kernel" }, { "ramdisk", "ramdisk" }, { "cmdline", "args" } };
+		for (size_t i = 0; i < 3; i++) {
+			const char *v = json_string_value(json_object_get(config, fields[i][0]));
+			if (v)
+				printf("            (%s '%s')\n", fields[i][1], v);
+		}
+		printf("        )\n    )\n");
+		size_t i;
+		json_t *dev;
+		json_array_foreach(json_object_get(config, "disk"), i, dev)
+			printf("    (device (vbd (uname '%s')))\n", json_string_value(dev));
+		json_array_foreach(json_object_get(config, "vif"), i, dev)
+			printf("    (device (vif (spec '%s')))\n", json_string_value(dev));
+	}
+	printf("    (state %s)\n", json_string_value(json_object_get(d, "state")));
+	if (json_object_get(d, "start_time"))
+		printf("    (start_time %lld)\n", (long long)json_integer_value(json_object_get(d, "start_time")));
+	const char *tty = json_string_value(json_object_get(d, "tty"));
+	if (tty && *tty)
+		printf("    (console_tty %s)\n", tty);
+	printf(")\n");
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	static const struct option options[] = { { "long", no_argument, NULL, 'l' }, { 0 } };
+	bool longform = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "+l", options, NULL)) != -1) {
+		if (c == 'l')
+			longform = true;
+		else
+			return usage_error("unknown option");
+	}
+	json_t *domains = list_domains();
+	if (!domains)
+		return 1;
+	json_t *shown = json_array();
+	if (optind < argc) {
+		for (int i = optind; i < argc; i++) {
+			json_t *d = find_domain(domains, argv[i]);
+			if (!d) {
+				fprintf(stderr, "Error: Domain '%s' does not exist.\n", argv[i]);
+				json_decref(shown);
+				json_decref(domains);
+				return 1;
+			}
+			json_array_append(shown, d);
+		}
+	} else {
+		json_array_extend(shown, domains);
+	}
+	size_t i;
+	json_t *d;
+	if (!longform)
+		printf("%-40s %5s %5s %5s %10s %9s\n", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)");
+	json_array_foreach(shown, i, d) {
+		if (longform) {
+			print_sxp(d);
+			continue;
+		}
+		printf("%-40s %5lld %5lld %5lld %10s %9.1f\n", json_string_value(json_object_get(d, "name")),
+		       (long long)json_integer_value(json_object_get(d, "domid")),
+		       (long long)json_integer_value(json_object_get(d, "memory")),
+		       (long long)json_integer_value(json_object_get(d, "vcpus")),
+		       json_string_value(json_object_get(d, "state")), json_real_value(json_object_get(d, "cpu_time")));
+	}
+	json_decref(shown);
+	json_decref(domains);
+	return 0;
+}
+
+/* ---- shutdown, reboot ---- */
+
+/* Waits until none of `ids` is listed any more (or has shut down and stays,
+ * preserved). */
+static int wait_gone(json_t *ids)
+{
+	for (;;) {
+		json_t *domains = list_domains();
+		if (!domains)
+			return 1;
+		bool any = false;
+		size_t i;
+		json_t *id;
+		json_array_foreach(ids, i, id) {
+			json_t *d = find_domain(domains, json_string_value(id));
+			const char *state = d ? json_string_value(json_object_get(d, "state")) : NULL;
+			if (d && !strchr(state, 's') && !strchr(state, 'c'))
+				any = true;
+		}
+		json_decref(domains);
+		if (!any)
+			return 0;
+		usleep(200000);
+	}
+}
+
+static int shutdown_or_reboot(int argc, char **argv, bool reboot)
+{
+	bool wait = false, all = false;
+	int c;
+	while ((c = getopt(argc, argv, "+wa")) != -1) {
+		if (c == 'w')
+			wait = true;
+		else if (c == 'a')
+			all = true;
+		else
+			return usage_error("unknown option");
+	}
+	if (all == (optind < argc))
+		return usage_error(all ? "-a takes no domain" : "no domain given");
+	json_t *targets = json_array();
+	if (all) {
+		json_t *domains = list_domains();
+		if (!domains)
+			return 1;
+		size_t i;
+		json_t *d;
+		json_array_foreach(domains, i, d)
+			if (json_integer_value(json_object_get(d, "domid")) != 0)
+				json_array_append_new(targets, json_string(json_string_value(json_object_get(d, "name"))));
+		json_decref(domains);
+	} else {
+		json_array_append_new(targets, json_string(argv[optind]));
+	}
+	json_t *ids = json_array();
+	size_t i;
+	json_t *t;
+	int status = 0;
+	json_array_foreach(targets, i, t) {
+		json_t *reply = xend_call(json_pack("{s:s, s:s, s:b}", "op", "shutdown", "domain",
+						    json_string_value(t), "reboot", reboot));
+		if (!reply) {
+			status = 1;
+			continue;
+		}
+		char id[16];
+		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(reply, "domid")));
+		json_array_append_new(ids, json_string(id));
+		json_decref(reply);
+	}
+	if (wait && json_array_size(ids))
+		status |= wait_gone(ids);
+	json_decref(ids);
+	json_decref(targets);
+	return status;
+}
+
+static int cmd_shutdown(int argc, char **argv) { return shutdown_or_reboot(argc, argv, false); }
+static int cmd_reboot(int argc, char **argv) { return shutdown_or_reboot(argc, argv, true); }
+
+static int one_domain(int argc, char **argv)
+{
+	if (argc != 2)
+		return usage_error(argc < 2 ? "no domain given" : "too many arguments");
+	return 0;
+}
+
+static int cmd_destroy(int argc, char **argv) { return one_domain(argc, argv) ?: simple_request("destroy", argv[1]); }
+static int cmd_pause(int argc, char **argv) { return one_domain(argc, argv) ?: simple_request("pause", argv[1]); }
+static int cmd_unpause(int argc, char **argv) { return one_domain(argc, argv) ?: simple_request("unpause", argv[1]); }
+static int cmd_console(int argc, char **argv) { return one_domain(argc, argv) ?: attach_console(argv[1]); }
+
+static int print_field(int argc, char **argv, const char *field)
+{
+	if (one_domain(argc, argv))
+		return 1;
+	json_t *domains = list_domains();
+	if (!domains)
+		return 1;
+	json_t *d = find_domain(domains, argv[1]);
+	if (d) {
+		json_t *v = json_object_get(d, field);
+		if (json_is_integer(v))
+			printf("%lld\n", (long long)json_integer_value(v));
+		else
+			printf("%s\n", json_string_value(v));
+	} else {
+		fprintf(stderr, "Error: Domain '%s' does not exist.\n", argv[1]);
+	}
+	json_decref(domains);
+	return d ? 0 : 1;
+}
+
+static int cmd_domid(int argc, char **argv) { return print_field(argc, argv, "domid"); }
+static int cmd_domname(int argc, char **argv) { return print_field(argc, argv, "name"); }
+
+static int cmd_not_yet(int argc, char **argv)
+{
+	fprintf(stderr, "Error: xm %s is not available yet in Xenon (save, restore and migration are coming).\n",
+		argv[0]);
+	return 1;
+}
+
+static int cmd_help(int argc, char **argv);
+
+static const struct command commands[] = {
+	{ "console", cmd_console, "<Domain>", "Attach to <Domain>'s console (Ctrl-] detaches)." },
+	{ "create", cmd_create, "[-c] [-p] <ConfigFile> [var=value ...]", "Create a domain based on <ConfigFile>." },
+	{ "destroy", cmd_destroy, "<Domain>", "Terminate a domain immediately." },
+	{ "domid", cmd_domid, "<DomainName>", "Convert a domain name to domain id." },
+	{ "domname", cmd_domname, "<DomainId>", "Convert a domain id to domain name." },
+	{ "help", cmd_help, "[<Command>]", "Display this message, or help on one command." },
+	{ "list", cmd_list, "[-l|--long] [Domain, ...]", "List information about all/some domains." },
+	{ "migrate", cmd_not_yet, "<Domain> <Host>", "Migrate a domain to another machine (not yet)." },
+	{ "pause", cmd_pause, "<Domain>", "Pause execution of a domain." },
+	{ "reboot", cmd_reboot, "[-w] [-a] <Domain>", "Reboot a domain." },
+	{ "restore", cmd_not_yet, "<CheckpointFile>", "Restore a domain from a saved state (not yet)." },
+	{ "save", cmd_not_yet, "<Domain> <CheckpointFile>", "Save a domain state to restore later (not yet)." },
+	{ "shutdown", cmd_shutdown, "[-w] [-a] <Domain>", "Shutdown a domain (-w: wait until it is gone; -a: all)." },
+	{ "unpause", cmd_unpause, "<Domain>", "Unpause a paused domain." },
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c = argc > 1 ? find_command(argv[1]) : NULL;
+	if (c) {
+		printf("Usage: xm %s %s\n\n%s\n", c->name, c->usage, c->help);
+		return 0;
+	}
+	printf("Usage: xm <subcommand> [args]\n\nControl, list, and manipulate Xen guest instances.\n\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		printf(" %-10s %s\n", commands[i].name, commands[i].help);
+	printf("\n<Domain> can be the domain's name or its ID.\n");
+	return argc > 1 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		current = find_command("help");
+		cmd_help(1, argv);
+		return 1;
+	}
+	current = find_command(argv[1]);
+	if (!current) {
+		fprintf(stderr, "Error: Subcommand %s not found!\nUsage: xm <subcommand> [args]   (xm help lists them)\n",
+			argv[1]);
+		return 1;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	optind = 1;
+	return current->run(argc - 1, argv + 1);
+}
