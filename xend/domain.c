@@ -336,9 +336,14 @@ struct xdomain *domain_create(json_t *config, bool paused, char *err, size_t err
 	d->next = xend.domains;
 	xend.domains = d;
 	if (bring_up(d, paused, err, errlen) < 0) {
+		/* Nothing of a domain that never ran stays: its VMM's log was
+		 * only this error, which goes to xend's log and to xm. */
 		log_warn("domain %s: %s", d->name, err);
 		stop_vmm(d);
 		store_forget_domain(d);
+		char path[512];
+		vmm_log_path(d, path, sizeof(path));
+		unlink(path);
 		domain_free(d);
 		return NULL;
 	}

@@ -150,6 +150,18 @@ ok "xm destroy ends it" "$xm" destroy xmtest-two
 is "it is gone from xm list" "$(row xmtest-two)" ""
 is "no VMM is left running" "$(pgrep -x xenon-vmm)" ""
 
+# --- a guest that crashes: on_crash = "preserve" keeps it, shown crashed ---
+config xmtest-crash 1
+ok "a domain created with on_crash=preserve on the command line" quiet "$xm" create xmtest-crash on_crash=preserve
+ok "it boots" wait_for "$(console_log xmtest-crash)" '^guest ready$'
+send xmtest-crash 'echo c >/proc/sysrq-trigger'
+for ((i = 0; i < 300; i++)); do [[ "$(row xmtest-crash)" == *----c-* ]] && break; sleep 0.2; done
+like "a guest that panics shows crashed in xm list" "$(row xmtest-crash)" '^xmtest-crash 4 256 1 ----c-$'
+like "xend logged the crash and what on_crash said" "$(cat /var/log/xen/xend.log)" 'xmtest-crash \(4\) has shut down: reason crash; on_crash says preserve'
+ok "xm destroy clears the crashed domain" "$xm" destroy xmtest-crash
+is "it is gone" "$(row xmtest-crash)" ""
+is "no VMM is left" "$(pgrep -x xenon-vmm)" ""
+
 # --- errors an administrator meets ---
 cat >/etc/xen/xmtest-bad <<CFG
 name = "xmtest-bad"

@@ -22,7 +22,8 @@ int xen_setup(struct domain *d)
 		.msr = XEN_HYPERCALL_MSR,
 	};
 	if (ioctl(d->vm_fd, KVM_XEN_HVM_CONFIG, &config) < 0) {
-		log_err("KVM_XEN_HVM_CONFIG: %s (this host's KVM lacks Xen support: run xenon-probe)",
+		log_err("KVM_XEN_HVM_CONFIG: %s: this host's KVM lacks Xen support (xenon-probe says "
+			"why); run Xen guests inside the emulated host, tools/emuhost",
 			strerror(errno));
 		return -1;
 	}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The errors an administrator meets with xm on this machine, whose KVM has no
+# Xen support: each is one clear line naming what and where, a non-zero
+# exit, and nothing left behind (no process, XenStore node or file). Run
+# with xend, xenstored and every path in a folder of its own.
+. "$(dirname "$0")/../lib/tap.sh"
+root=$(repo_root)
+bin=$root/build/main
+xm=$bin/xm/xm
+work=$(mktemp -d)
+export XENON_RUN_DIR=$work/run XENON_LOG_DIR=$work/log XENSTORED_PATH=$work/xenstored/socket \
+	XENON_CONFIG_DIR=$work/etc
+cleanup() {
+	"$bin/xend/xend" stop >/dev/null 2>&1
+	[ -n "${xenstored_pid:-}" ] && kill "$xenstored_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$work/etc"
+kernel=$("$root/tools/guestkit" kernel)
+touch "$work/ramdisk"
+
+ok "xend starts (and starts xenstored)" "$bin/xend/xend" start
+xenstored_pid=$(pgrep -f "^$bin/xenstored/xenstored$" | head -1)
+
+create() { "$xm" create "$@" 2>&1; }
+
+printf 'name = "bad"\nmemory = 256\nkernel = "%s\n' "$kernel" >"$work/etc/syntax"
+out=$(create syntax)
+is "a syntax error fails" "$?" 1
+like "... naming the file and line" "$out" "^Error: $work/etc/syntax:3: .*string"
+
+printf 'name = "mem"\nmemory = -5\nkernel = "%s"\n' "$kernel" >"$work/etc/mem"
+out=$(create mem)
+like "memory that is not a positive number is refused, naming file:line" "$out" "^Error: $work/etc/mem:2: memory"
+
+printf 'name = "nord"\nkernel = "%s"\nramdisk = "/no/such/initrd"\n' "$kernel" >"$work/etc/nord"
+out=$(create nord)
+like "a missing ramdisk is named" "$out" "^Error: $work/etc/nord:3: .*/no/such/initrd"
+
+printf 'name = "web"\nmemory = 128\nkernel = "%s"\nramdisk = "%s"\n' "$kernel" "$work/ramdisk" >"$work/etc/web"
+if "$bin/probe/xenon-probe" >/dev/null 2>&1; then
+	skip "a host without Xen support in KVM is named" "this machine's KVM has Xen support"
+else
+	out=$(create web)
+	is "creating a domain on a host whose KVM lacks Xen support fails" "$?" 1
+	like "... saying so, and where to go instead" "$out" "lacks Xen support.*tools/emuhost"
+	is "no VMM is left running" "$(pgrep -x xenon-vmm)" ""
+	is "no XenStore node is left" "$(xenstore-list /local/domain 2>&1)" ""
+	is "no log but xend's and xenstored's is left" "$(cd "$work/log" && find . -type f | sort | tr '\n' ' ')" \
+		"./xend.log ./xenstored.log "
+	is "no control socket is left but xend's" "$(cd "$work/run" && find . -type s | tr '\n' ' ')" "./xend.sock "
+	like "xend's log says why" "$(cat "$work/log/xend.log")" "domain web: .*lacks Xen support"
+fi
+is "xm list shows only Domain-0" "$("$xm" list | tail -n +2 | awk '{ print $1 }')" Domain-0
+out=$("$xm" frobnicate 2>&1)
+like "an unknown subcommand is named" "$out" '^Error: Subcommand frobnicate not found'
+out=$("$xm" pause 2>&1)
+like "a command without its domain says so, with its usage" "$out" '^Usage: xm pause <Domain>'
+
+ok "xend stop" "$bin/xend/xend" stop
+out=$("$xm" list 2>&1)
+like "with xend stopped, xm says to start it" "$out" 'Is xend running\?'
+done_testing
