@@ -1,5 +1,6 @@
 /* Domains: starting a VMM, bringing the domain up (XenStore tree,
  * introduction, unpause), and what happens when it ends. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -34,8 +35,33 @@ struct xdomain *domain_find(const char *name_or_id)
 	return NULL;
 }
 
+/* xend's record of each domain, so that a new xend finds the domains an
+ * old one left running (Xen kept /var/lib/xend/domains/UUID/config.sxp). */
+static void record_path(const struct xdomain *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/domains/%s.json", xend.state_dir, d->uuid);
+}
+
+static void record_save(const struct xdomain *d)
+{
+	char path[512], tmp[520];
+	record_path(d, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	json_t *j = json_pack("{s:i, s:s, s:s, s:O, s:I, s:i, s:I, s:i}", "domid", (int)d->domid, "name", d->name,
+			      "uuid", d->uuid, "config", d->config, "start_time", (json_int_t)d->start_time,
+			      "restarts", (int)d->restarts, "burst_start", (json_int_t)d->burst_start, "pid",
+			      (int)d->pid);
+	/* Written aside and renamed: a crash never leaves half a record. */
+	if (json_dump_file(j, tmp, JSON_INDENT(1)) < 0 || rename(tmp, path) < 0)
+		log_warn("domain %s: cannot keep its record %s: %s", d->name, path, strerror(errno));
+	json_decref(j);
+}
+
 static void domain_free(struct xdomain *d)
 {
+	char path[512];
+	record_path(d, path, sizeof(path));
+	unlink(path);
 	for (struct xdomain **link = &xend.domains; *link; link = &(*link)->next) {
 		if (*link == d) {
 			*link = d->next;
@@ -76,7 +102,7 @@ static void make_uuid(char out[37])
 }
 
 /* Reads the domain's settings from its config; false with `err` set. */
-static bool take_config(struct xdomain *d, json_t *config, char *err, size_t errlen)
+static bool take_config(struct xdomain *d, json_t *config, bool check_files, char *err, size_t errlen)
 {
 	const char *name = json_string_value(json_object_get(config, "name"));
 	const char *kernel = json_string_value(json_object_get(config, "kernel"));
@@ -88,7 +114,7 @@ static bool take_config(struct xdomain *d, json_t *config, char *err, size_t err
 		snprintf(err, errlen, "the domain needs a name of 1 to %zu characters", sizeof(d->name) - 1);
 		return false;
 	}
-	if (!kernel || access(kernel, R_OK) < 0) {
+	if (!kernel || (check_files && access(kernel, R_OK) < 0)) {
 		snprintf(err, errlen, "kernel %s: %s", kernel ? kernel : "(none)",
 			 kernel ? strerror(errno) : "no kernel given");
 		return false;
@@ -307,6 +333,7 @@ static int bring_up(struct xdomain *d, bool paused, char *err, size_t errlen)
 		json_decref(r);
 	}
 	snprintf(d->state, sizeof(d->state), "%s", paused ? "paused" : "running");
+	record_save(d);
 	log_info("domain %s (%u) started%s", d->name, d->domid, paused ? ", paused" : "");
 	return 0;
 }
@@ -319,7 +346,7 @@ struct xdomain *domain_create(json_t *config, bool paused, char *err, size_t err
 		return NULL;
 	}
 	d->watch_fd = -1;
-	if (!take_config(d, config, err, errlen)) {
+	if (!take_config(d, config, true, err, errlen)) {
 		free(d);
 		return NULL;
 	}
@@ -409,6 +436,7 @@ static void restart(struct xdomain *old, bool keep_old)
 	if (keep_old) {
 		/* rename-restart: the old one stays, renamed after its UUID. */
 		snprintf(old->name, sizeof(old->name), "Domain-%s", old->uuid);
+		record_save(old);
 	} else {
 		domain_destroy(old, err, sizeof(err));
 	}
@@ -421,6 +449,8 @@ static void restart(struct xdomain *old, bool keep_old)
 	d->restarts = restarts + 1;
 	d->burst_start = burst_start;
 }
+
+static void apply_end(struct xdomain *d, const char *why);
 
 void domain_ended(struct xdomain *d)
 {
@@ -439,7 +469,12 @@ void domain_ended(struct xdomain *d)
 	if (d->watch_fd >= 0)
 		close(d->watch_fd);
 	d->watch_fd = -1;
+	apply_end(d, why);
+}
 
+/* What on_poweroff, on_reboot or on_crash say for a domain that ended. */
+static void apply_end(struct xdomain *d, const char *why)
+{
 	enum on_event action = strcmp(why, "poweroff") == 0 ? d->on_poweroff
 			       : strcmp(why, "reboot") == 0 ? d->on_reboot
 			       : strcmp(why, "destroy") == 0 ? ON_DESTROY
@@ -465,4 +500,86 @@ void domain_ended(struct xdomain *d)
 		snprintf(d->end_reason, sizeof(d->end_reason), "%s", why);
 		break;
 	}
+}
+
+/* Takes back one domain an earlier xend left: its VMM must still answer. */
+static void recover(json_t *record)
+{
+	struct xdomain *d = calloc(1, sizeof(*d));
+	json_t *config = json_object_get(record, "config");
+	const char *name = json_string_value(json_object_get(record, "name"));
+	const char *uuid = json_string_value(json_object_get(record, "uuid"));
+	char err[512];
+	if (!d || !json_is_object(config) || !name || !uuid || strlen(uuid) != 36 ||
+	    !take_config(d, config, false, err, sizeof(err))) {
+		log_warn("a domain record in %s/domains is malformed; ignored", xend.state_dir);
+		free(d);
+		return;
+	}
+	d->watch_fd = -1;
+	d->config = json_incref(config);
+	d->domid = (uint32_t)json_integer_value(json_object_get(record, "domid"));
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	snprintf(d->uuid, sizeof(d->uuid), "%s", uuid);
+	d->start_time = (time_t)json_integer_value(json_object_get(record, "start_time"));
+	d->restarts = (unsigned)json_integer_value(json_object_get(record, "restarts"));
+	d->burst_start = (time_t)json_integer_value(json_object_get(record, "burst_start"));
+	d->pid = (pid_t)json_integer_value(json_object_get(record, "pid"));
+	d->next = xend.domains;
+	xend.domains = d;
+	if (d->domid >= xend.next_domid)
+		xend.next_domid = d->domid + 1;
+
+	char path[256];
+	control_vmm_path(d->domid, path, sizeof(path));
+	int fd = control_connect(path, 10000);
+	json_t *req = json_pack("{s:s}", "op", "watch");
+	json_t *rep = fd >= 0 ? control_call(fd, req, NULL, NULL, err, sizeof(err)) : NULL;
+	json_decref(req);
+	json_t *info = rep ? domain_info(d) : NULL;
+	json_decref(rep);
+	if (!info) {
+		log_warn("domain %s (%u) ended while xend was away; cleaning it up", d->name, d->domid);
+		if (fd >= 0)
+			close(fd);
+		store_forget_domain(d);
+		domain_free(d);
+		return;
+	}
+	d->watch_fd = fd;
+	const char *tty = json_string_value(json_object_get(info, "tty"));
+	snprintf(d->tty, sizeof(d->tty), "%s", tty ? tty : "");
+	char reason[16];
+	snprintf(reason, sizeof(reason), "%s", json_string_value(json_object_get(info, "reason")) ?: "crash");
+	json_decref(info);
+	log_info("domain %s (%u) found %s", d->name, d->domid, d->state);
+	if (strcmp(d->state, "shutdown") == 0) {
+		close(d->watch_fd);
+		d->watch_fd = -1;
+		apply_end(d, reason);
+	}
+}
+
+void domain_recover_all(void)
+{
+	char dir[512];
+	snprintf(dir, sizeof(dir), "%s/domains", xend.state_dir);
+	DIR *dh = opendir(dir);
+	if (!dh)
+		return;
+	struct dirent *e;
+	while ((e = readdir(dh))) {
+		size_t len = strlen(e->d_name);
+		if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0)
+			continue;
+		char path[1024];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		json_t *record = json_load_file(path, 0, NULL);
+		if (record)
+			recover(record);
+		else
+			log_warn("domain record %s is unreadable; ignored", path);
+		json_decref(record);
+	}
+	closedir(dh);
 }

@@ -5,8 +5,10 @@
  *   xend restart
  *   xend status    exit 0 if it runs, 3 if not
  *
- * It listens on $XENON_RUN_DIR/xend.sock (default /run/xenon) and logs to
- * /var/log/xen/xend.log ($XENON_LOG_DIR for another folder). */
+ * It listens on $XENON_RUN_DIR/xend.sock (default /run/xenon), logs to
+ * /var/log/xen/xend.log ($XENON_LOG_DIR for another folder) and keeps a
+ * record of each domain in /var/lib/xend/domains ($XENON_STATE_DIR), so a
+ * new xend takes back the domains an old one left running. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -161,16 +163,19 @@ static int start(void)
 		return 0;
 	}
 	xend.log_dir = getenv("XENON_LOG_DIR") && *getenv("XENON_LOG_DIR") ? getenv("XENON_LOG_DIR") : "/var/log/xen";
+	xend.state_dir = getenv("XENON_STATE_DIR") && *getenv("XENON_STATE_DIR") ? getenv("XENON_STATE_DIR") : "/var/lib/xend";
 	xend.vmm_path = find_program("xenon-vmm", "vmm", "XENON_VMM");
 	if (!xend.vmm_path) {
 		fprintf(stderr, "xend: cannot find xenon-vmm beside xend\n");
 		return 1;
 	}
-	char console_dir[PATH_MAX], log_path[PATH_MAX];
+	char console_dir[PATH_MAX], log_path[PATH_MAX], records_dir[PATH_MAX];
 	snprintf(console_dir, sizeof(console_dir), "%s/console", xend.log_dir);
 	snprintf(log_path, sizeof(log_path), "%s/xend.log", xend.log_dir);
-	if (mkdirs(console_dir) < 0 || mkdirs(control_run_dir()) < 0) {
-		fprintf(stderr, "xend: cannot make %s or %s: %s\n", console_dir, control_run_dir(), strerror(errno));
+	snprintf(records_dir, sizeof(records_dir), "%s/domains", xend.state_dir);
+	if (mkdirs(console_dir) < 0 || mkdirs(control_run_dir()) < 0 || mkdirs(records_dir) < 0) {
+		fprintf(stderr, "xend: cannot make %s, %s or %s: %s\n", console_dir, control_run_dir(), records_dir,
+			strerror(errno));
 		return 1;
 	}
 	int ready[2];
@@ -203,6 +208,7 @@ static int start(void)
 
 	if (ensure_xenstored() < 0)
 		_exit(1);
+	domain_recover_all();
 	int listen_fd = control_listen(control_xend_path());
 	if (listen_fd < 0) {
 		log_err("listening on %s: %s", control_xend_path(), strerror(errno));

@@ -38,6 +38,7 @@ struct xend {
 	uint32_t next_domid;
 	const char *vmm_path;
 	const char *log_dir;
+	const char *state_dir; /* /var/lib/xend: what survives xend */
 };
 
 extern struct xend xend;
@@ -53,6 +54,8 @@ int domain_pause(struct xdomain *d, bool pause, char *err, size_t errlen);
 json_t *domain_info(struct xdomain *d);
 /* The VMM said the domain ended (or went away): apply on_* . */
 void domain_ended(struct xdomain *d);
+/* At start: takes back the domains an earlier xend left running. */
+void domain_recover_all(void);
 
 /* store.c: the domain's XenStore tree, through libxenstore */
 int store_open(char *err, size_t errlen);

@@ -267,8 +267,8 @@ int store_init(struct store *s, store_change_fn changed, void *opaque)
 	*s = (struct store){ .changed = changed, .opaque = opaque };
 	if (table_init(&s->nodes, 1024) < 0)
 		return -ENOMEM;
-	/* The tree Xen starts with, dom0's alone (each domain's home gets its
-	 * own permissions from the toolstack). */
+	/* The tree Xen starts with: dom0's, readable by all (each domain's
+	 * home gets its own permissions from the toolstack). */
 	static const struct { const char *path, *child1, *child2; } roots[] = {
 		{ "/", "local", "tool" }, { "/local", "domain", NULL },
 		{ "/local/domain", NULL, NULL }, { "/tool", NULL, NULL },
@@ -277,6 +277,7 @@ int store_init(struct store *s, store_change_fn changed, void *opaque)
 		struct node *n = node_copy(NULL, roots[i].path);
 		if (!n)
 			return -ENOMEM;
+		n->perms[0].kind = PERM_READ;
 		n->gen = ++s->gen;
 		if ((roots[i].child1 && node_add_child(n, roots[i].child1) < 0) ||
 		    (roots[i].child2 && node_add_child(n, roots[i].child2) < 0)) {

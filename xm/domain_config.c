@@ -405,13 +405,20 @@ void xm_domain_config_free(struct xm_domain_config *c)
 	*c = (struct xm_domain_config){ 0 };
 }
 
+/* A config is a file: a folder of the same name (say, ./bench) is not it. */
+static bool is_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
 char *xm_config_find(const char *arg)
 {
 	if (!arg || !*arg) {
 		errno = ENOENT;
 		return NULL;
 	}
-	if (strchr(arg, '/') || access(arg, F_OK) == 0)
+	if (strchr(arg, '/') || is_file(arg))
 		return strdup(arg);
 
 	const char *dir = getenv("XENON_CONFIG_DIR");
@@ -420,7 +427,7 @@ char *xm_config_find(const char *arg)
 	char *path;
 	if (asprintf(&path, "%s/%s", dir, arg) < 0)
 		return NULL;
-	if (access(path, F_OK) == 0)
+	if (is_file(path))
 		return path;
 	free(path);
 	errno = ENOENT;

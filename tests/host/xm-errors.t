@@ -9,7 +9,7 @@ bin=$root/build/main
 xm=$bin/xm/xm
 work=$(mktemp -d)
 export XENON_RUN_DIR=$work/run XENON_LOG_DIR=$work/log XENSTORED_PATH=$work/xenstored/socket \
-	XENON_CONFIG_DIR=$work/etc
+	XENON_CONFIG_DIR=$work/etc XENON_STATE_DIR=$work/state
 cleanup() {
 	"$bin/xend/xend" stop >/dev/null 2>&1
 	[ -n "${xenstored_pid:-}" ] && kill "$xenstored_pid" 2>/dev/null
@@ -49,6 +49,7 @@ else
 	is "no XenStore node is left" "$(xenstore-list /local/domain 2>&1)" ""
 	is "no log but xend's and xenstored's is left" "$(cd "$work/log" && find . -type f | sort | tr '\n' ' ')" \
 		"./xend.log ./xenstored.log "
+	is "no domain record is left" "$(find "$work/state" -type f)" ""
 	is "no control socket is left but xend's" "$(cd "$work/run" && find . -type s | tr '\n' ' ')" "./xend.sock "
 	like "xend's log says why" "$(cat "$work/log/xend.log")" "domain web: .*lacks Xen support"
 fi

@@ -117,6 +117,7 @@ static void test_guest_sees_only_what_it_may(void **state)
 	char out[256];
 	assert_int_equal(REQ(dom0, XS_MKDIR, 0, "/local/domain/5", out), XS_MKDIR);
 	assert_int_equal(REQ(dom0, XS_WRITE, 0, "/secret\0x", out), XS_WRITE);
+	assert_int_equal(REQ(dom0, XS_SET_PERMS, 0, "/secret\0n0", out), XS_SET_PERMS);
 	/* dom0's nodes are dom0's: a guest can neither read nor write them. */
 	assert_int_equal(REQ(guest, XS_READ, 0, "/secret", out), XS_ERROR);
 	assert_string_equal(out, "EACCES");

@@ -991,6 +991,15 @@ static void finding_configs(void **state)
 	assert_null(xm_config_find("absent"));
 	assert_int_equal(errno, ENOENT);
 	assert_null(xm_config_find(""));
+	/* A folder here named like the config does not hide /etc/xen's file. */
+	write_file("etc/bench", "", 0);
+	assert_int_equal(mkdir("bench", 0755), 0);
+	path = xm_config_find("bench");
+	assert_true(asprintf(&want, "%s/bench", etc) > 0);
+	assert_string_equal(path, want);
+	free(want);
+	free(path);
+	rmdir("bench");
 
 	unsetenv("XENON_CONFIG_DIR");
 	assert_null(xm_config_find("shared")); /* not in /etc/xen */
