@@ -1,6 +1,12 @@
 /* Connections: reading requests from a byte stream (a socket or a ring),
- * queueing replies and watch events, and closing without leaving anything
- * behind. */
+ * handling them a few at a time, queueing replies and watch events, and
+ * closing without leaving anything behind.
+ *
+ * A connection is throttled, never trusted: it gets REQUESTS_PER_TURN
+ * requests per turn of the event loop, no more requests are read while it
+ * leaves `outstanding` replies unread, and one that leaves `watch_events`
+ * events unread is cut off, so no client makes the daemon grow or starves
+ * the others. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,17 +30,11 @@ struct conn *conn_new(enum conn_kind kind, int fd, void (*ready)(struct io_handl
 	return c;
 }
 
-void conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, const void *data,
-		size_t len)
+static void queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, const void *data,
+		  size_t len, bool is_event)
 {
 	if (c->closing)
 		return;
-	if (c->out_count >= MAX_OUT_PER_CONN) {
-		/* A client that never reads its replies is cut off, so it cannot
-		 * make the daemon grow without bound. */
-		conn_close(c, "too much unread output");
-		return;
-	}
 	struct out_msg *m = malloc(sizeof(*m) + sizeof(struct xsd_sockmsg) + len);
 	if (!m) {
 		conn_close(c, "out of memory for a reply");
@@ -47,12 +47,36 @@ void conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, 
 	m->len = sizeof(hdr) + len;
 	m->done = 0;
 	m->next = NULL;
+	m->is_event = is_event;
+	m->consume = 0;
+	if (!is_event) {
+		m->consume = c->reply_consumes;
+		c->reply_consumes = 0;
+	}
 	if (c->out_tail)
 		c->out_tail->next = m;
 	else
 		c->out_head = m;
 	c->out_tail = m;
-	c->out_count++;
+	if (is_event)
+		c->out_events++;
+	else
+		c->out_replies++;
+}
+
+void conn_reply(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, const void *data,
+		size_t len)
+{
+	queue(c, type, req_id, tx_id, data, len, false);
+}
+
+void conn_event(struct conn *c, const void *data, size_t len)
+{
+	if (c->out_events >= xs.quota.watch_events) {
+		conn_close(c, "too many watch events left unread");
+		return;
+	}
+	queue(c, XS_WATCH_EVENT, 0, 0, data, len, true);
 }
 
 void conn_drop_sent(struct conn *c)
@@ -61,7 +85,10 @@ void conn_drop_sent(struct conn *c)
 	c->out_head = m->next;
 	if (!c->out_head)
 		c->out_tail = NULL;
-	c->out_count--;
+	if (m->is_event)
+		c->out_events--;
+	else
+		c->out_replies--;
 	free(m);
 }
 
@@ -73,7 +100,7 @@ static void flush_socket(struct conn *c)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
-			return;
+			break;
 		if (n <= 0) {
 			conn_close(c, "write failed");
 			return;
@@ -82,6 +109,8 @@ static void flush_socket(struct conn *c)
 		if (m->done == m->len)
 			conn_drop_sent(c);
 	}
+	/* Hear when the socket drains only while something waits for it. */
+	loop_want_output(&c->io, c->out_head != NULL);
 }
 
 void conn_flush(struct conn *c)
@@ -94,37 +123,97 @@ void conn_flush(struct conn *c)
 		domain_ring_flush(c);
 }
 
-void conn_input(struct conn *c, const char *buf, size_t len)
+int conn_take_input(struct conn *c, const char *buf, size_t len)
 {
-	while (len && !c->closing) {
-		if (c->hdr_got < sizeof(c->hdr)) {
-			size_t want = sizeof(c->hdr) - c->hdr_got;
-			size_t n = len < want ? len : want;
-			memcpy((char *)&c->hdr + c->hdr_got, buf, n);
-			c->hdr_got += n;
-			buf += n;
-			len -= n;
-			if (c->hdr_got < sizeof(c->hdr))
-				return;
-			if (c->hdr.len > XENSTORE_PAYLOAD_MAX) {
-				conn_close(c, "a message longer than XENSTORE_PAYLOAD_MAX");
-				return;
-			}
-			c->body_got = 0;
+	if (len > sizeof(c->in) - c->in_len)
+		return -ENOSPC;
+	memcpy(c->in + c->in_len, buf, len);
+	c->in_len += len;
+	c->wants_service = true;
+	return 0;
+}
+
+/* Reads what the socket has; 0 when nothing came. */
+static size_t fill_from_socket(struct conn *c)
+{
+	for (;;) {
+		ssize_t n = read(c->io.fd, c->in + c->in_len, sizeof(c->in) - c->in_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n <= 0) {
+			conn_close(c, n < 0 ? strerror(errno) : "client went away");
+			return 0;
 		}
-		size_t want = c->hdr.len - c->body_got;
-		size_t n = len < want ? len : want;
-		memcpy(c->body + c->body_got, buf, n);
-		c->body_got += n;
-		buf += n;
-		len -= n;
-		if (c->body_got < c->hdr.len)
-			return;
-		c->body[c->hdr.len] = '\0'; /* a guard: strings never run past it */
-		struct xsd_sockmsg hdr = c->hdr;
-		c->hdr_got = 0;
-		ops_handle(c, &hdr, c->body);
+		c->in_len += (size_t)n;
+		return (size_t)n;
 	}
+}
+
+bool conn_runnable(const struct conn *c)
+{
+	return c->wants_service && !c->closing && c->out_replies < xs.quota.outstanding;
+}
+
+/* Handles the request at the start of c->in, `total` bytes long. */
+static void handle_first(struct conn *c, const struct xsd_sockmsg *hdr, size_t total)
+{
+	/* The body with a guard NUL, so strings never run past it. */
+	static char body[XENSTORE_PAYLOAD_MAX + 1];
+	memcpy(body, c->in + sizeof(*hdr), hdr->len);
+	body[hdr->len] = '\0';
+	memmove(c->in, c->in + total, c->in_len - total);
+	c->in_len -= total;
+	if (c->kind == CONN_RING) {
+		c->reply_consumes = (uint32_t)total - c->in_released;
+		c->in_released = 0;
+	}
+	ops_handle(c, hdr, body);
+}
+
+unsigned conn_service(struct conn *c, unsigned budget)
+{
+	unsigned handled = 0;
+	while (handled < budget && conn_runnable(c)) {
+		struct xsd_sockmsg hdr;
+		if (c->in_len >= sizeof(hdr)) {
+			memcpy(&hdr, c->in, sizeof(hdr));
+			if (hdr.len > XENSTORE_PAYLOAD_MAX) {
+				conn_close(c, "a message longer than XENSTORE_PAYLOAD_MAX");
+				break;
+			}
+			size_t total = sizeof(hdr) + hdr.len;
+			if (c->in_len >= total) {
+				handle_first(c, &hdr, total);
+				handled++;
+				continue;
+			}
+		}
+		size_t got = c->kind == CONN_RING ? domain_ring_take(c) : fill_from_socket(c);
+		if (got == 0)
+			c->wants_service = false;
+	}
+	return handled;
+}
+
+struct txn *conn_txn_open(struct conn *c, uint32_t id)
+{
+	struct txn *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->id = id;
+	t->domid = c->domid;
+	t->next = c->txns;
+	c->txns = t;
+	c->ntxns++;
+	/* IDs wrap: compare as serial numbers, so restoring them in any order
+	 * leaves the next one past them all. */
+	if ((int32_t)(id + 1 - c->next_txn_id) > 0)
+		c->next_txn_id = id + 1;
+	if (c->next_txn_id == 0)
+		c->next_txn_id = 1; /* 0 means "no transaction" on the wire */
+	return t;
 }
 
 void conn_close(struct conn *c, const char *why)
@@ -148,11 +237,8 @@ static void conn_free(struct conn *c)
 		c->txns = t->next;
 		txn_free(t);
 	}
-	while (c->out_head) {
-		struct out_msg *m = c->out_head;
-		c->out_head = m->next;
-		free(m);
-	}
+	while (c->out_head)
+		conn_drop_sent(c);
 	if (c->kind == CONN_SOCKET) {
 		loop_remove(&c->io);
 		close(c->io.fd);

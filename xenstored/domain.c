@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "journal.h"
 #include "log.h"
 #include "xenstored.h"
 
@@ -23,6 +24,10 @@ struct domain {
 	int kick_fd;     /* readable when the guest sent on its port */
 	int notify_fd;   /* a write raises the port in the guest */
 	struct conn *conn;
+	/* Restored from the journal: where the rest of a long request starts
+	 * in the ring (the journal holds its first part). */
+	bool partial_restored;
+	uint32_t partial_index;
 	struct domain *next;
 };
 
@@ -56,9 +61,66 @@ static void ring_broken(struct domain *d, uint32_t error, const char *why)
 	notify_guest(d);
 }
 
+size_t domain_ring_take(struct conn *c)
+{
+	struct domain *d = c->domain;
+	if (!d || !d->ring)
+		return 0;
+	struct xenstore_domain_interface *r = d->ring;
+	XENSTORE_RING_IDX prod = __atomic_load_n(&r->req_prod, __ATOMIC_ACQUIRE);
+	XENSTORE_RING_IDX cons = r->req_cons;
+	if (prod - cons > XENSTORE_RING_SIZE || prod - cons < c->ring_taken) {
+		ring_broken(d, XENSTORE_ERROR_RINGIDX, "its request ring indexes are corrupt");
+		return 0;
+	}
+	XENSTORE_RING_IDX start = cons + c->ring_taken;
+	size_t n = prod - start;
+	if (n > sizeof(c->in) - c->in_len)
+		n = sizeof(c->in) - c->in_len;
+	for (size_t i = 0; i < n; i++)
+		c->in[c->in_len + i] = r->req[MASK_XENSTORE_IDX(start + i)];
+	c->in_len += n;
+	c->ring_taken += (uint32_t)n;
+	return n;
+}
+
+/* Gives the guest back `bytes` of its request ring. */
+static void release_requests(struct conn *c, uint32_t bytes)
+{
+	struct xenstore_domain_interface *r = c->domain->ring;
+	__atomic_store_n(&r->req_cons, r->req_cons + bytes, __ATOMIC_RELEASE);
+	c->ring_taken -= bytes;
+}
+
+/* A request longer than the ring can arrive only if we take its first part
+ * before answering it. That part is journaled first, so a restarted
+ * xenstored still has it. Returns whether bytes were released. */
+static bool release_long_request(struct conn *c)
+{
+	struct xenstore_domain_interface *r = c->domain->ring;
+	struct xsd_sockmsg hdr;
+	bool complete = false;
+	if (c->in_len >= sizeof(hdr)) {
+		memcpy(&hdr, c->in, sizeof(hdr));
+		complete = c->in_len >= sizeof(hdr) + hdr.len;
+	}
+	bool ring_full = r->req_prod - r->req_cons == XENSTORE_RING_SIZE;
+	/* Only the long request's own bytes may be held: no earlier request
+	 * still waits for its reply. */
+	if (complete || !ring_full || c->ring_taken == 0 || c->ring_taken != c->in_len - c->in_released)
+		return false;
+	journal_partial(c->domid, r->req_cons + c->ring_taken, c->in, c->in_len);
+	journal_sync_or_die();
+	c->in_released += c->ring_taken;
+	release_requests(c, c->ring_taken);
+	return true;
+}
+
 void domain_ring_flush(struct conn *c)
 {
 	struct domain *d = c->domain;
+	if (!d || !d->ring)
+		return;
 	struct xenstore_domain_interface *r = d->ring;
 	bool wrote = false;
 	while (c->out_head) {
@@ -78,40 +140,18 @@ void domain_ring_flush(struct conn *c)
 		__atomic_store_n(&r->rsp_prod, prod + (XENSTORE_RING_IDX)n, __ATOMIC_RELEASE);
 		wrote = true;
 		m->done += n;
-		if (m->done == m->len)
-			conn_drop_sent(c);
+		if (m->done < m->len)
+			continue;
+		/* Answered: only now may the guest reuse the request's bytes, so a
+		 * request is never lost between reading and answering it. */
+		if (m->consume)
+			release_requests(c, m->consume);
+		conn_drop_sent(c);
 	}
+	if (release_long_request(c))
+		wrote = true;
 	if (wrote)
-		notify_guest(d);
-}
-
-void domain_ring_io(struct domain *d)
-{
-	struct xenstore_domain_interface *r = d->ring;
-	struct conn *c = d->conn;
-	if (!c || c->closing)
-		return;
-	bool consumed = false;
-	for (;;) {
-		XENSTORE_RING_IDX prod = __atomic_load_n(&r->req_prod, __ATOMIC_ACQUIRE);
-		XENSTORE_RING_IDX cons = r->req_cons;
-		if (prod - cons > XENSTORE_RING_SIZE)
-			return ring_broken(d, XENSTORE_ERROR_RINGIDX, "its request ring indexes are corrupt");
-		if (prod == cons)
-			break;
-		char buf[XENSTORE_RING_SIZE];
-		size_t n = prod - cons;
-		for (size_t i = 0; i < n; i++)
-			buf[i] = r->req[MASK_XENSTORE_IDX(cons + i)];
-		__atomic_store_n(&r->req_cons, prod, __ATOMIC_RELEASE);
-		consumed = true;
-		conn_input(c, buf, n);
-		if (c->closing)
-			return;
-	}
-	domain_ring_flush(c);
-	if (consumed)
-		notify_guest(d); /* the guest may wait for room in its request ring */
+		notify_guest(d); /* replies to read, or room for requests */
 }
 
 static void kick_ready(struct io_handler *h)
@@ -120,8 +160,7 @@ static void kick_ready(struct io_handler *h)
 	uint64_t count;
 	if (read(h->fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		log_warn("domain %u: reading its kick: %s", c->domid, strerror(errno));
-	if (c->domain)
-		domain_ring_io(c->domain);
+	c->wants_service = true; /* new requests, or room for replies */
 }
 
 /* Asks domain `domid`'s VMM for its XenStore ring page and eventfds. */
@@ -181,6 +220,50 @@ static void domain_free(struct domain *d)
 	free(d);
 }
 
+static void domain_unlink(struct domain *d)
+{
+	for (struct domain **link = &xs.domains; *link; link = &(*link)->next) {
+		if (*link == d) {
+			*link = d->next;
+			return;
+		}
+	}
+}
+
+/* A domain's record and its connection, without its ring yet. */
+static struct domain *domain_new(uint32_t domid, uint64_t gfn, uint32_t port)
+{
+	struct domain *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	*d = (struct domain){ .domid = domid, .gfn = gfn, .port = port, .kick_fd = -1, .notify_fd = -1 };
+	d->conn = conn_new(CONN_RING, -1, kick_ready);
+	if (!d->conn) {
+		free(d);
+		return NULL;
+	}
+	d->conn->domid = domid;
+	d->conn->domain = d;
+	d->next = xs.domains;
+	xs.domains = d;
+	return d;
+}
+
+/* Maps the domain's ring and listens for its kicks. */
+static int domain_attach(struct domain *d, char *err, size_t errlen)
+{
+	int e = fetch_ring(d, err, errlen);
+	if (e)
+		return e;
+	d->conn->io.fd = d->kick_fd;
+	if (loop_add(&d->conn->io) < 0) {
+		snprintf(err, errlen, "cannot watch its ring: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	d->conn->wants_service = true; /* requests the guest made before we were there */
+	return 0;
+}
+
 int domain_introduce(uint32_t domid, uint64_t gfn, uint32_t port, char *err, size_t errlen)
 {
 	struct domain *old = find(domid);
@@ -190,55 +273,112 @@ int domain_introduce(uint32_t domid, uint64_t gfn, uint32_t port, char *err, siz
 		snprintf(err, errlen, "domain %u is already introduced with another ring", domid);
 		return -EEXIST;
 	}
-	struct domain *d = calloc(1, sizeof(*d));
+	struct domain *d = domain_new(domid, gfn, port);
 	if (!d) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	*d = (struct domain){ .domid = domid, .gfn = gfn, .port = port, .kick_fd = -1, .notify_fd = -1 };
-	int e = fetch_ring(d, err, errlen);
+	int e = domain_attach(d, err, errlen);
 	if (e) {
+		domain_unlink(d);
 		domain_free(d);
 		return e;
 	}
-	d->conn = conn_new(CONN_RING, d->kick_fd, kick_ready);
-	if (!d->conn || loop_add(&d->conn->io) < 0) {
-		snprintf(err, errlen, "cannot watch its ring");
-		if (d->conn)
-			d->conn->closing = true;
-		else
-			close(d->kick_fd);
-		domain_free(d);
-		return -ENOMEM;
-	}
-	d->conn->domid = domid;
-	d->conn->domain = d;
-	d->next = xs.domains;
-	xs.domains = d;
+	journal_domain(domid, gfn, port, true);
 	log_info("domain %u introduced (ring at frame 0x%llx, port %u)", domid, (unsigned long long)gfn,
 		 port);
-	domain_ring_io(d); /* requests the guest made before we were there */
 	return 0;
 }
 
 void domain_conn_gone(struct conn *c)
 {
-	loop_remove(&c->io);
-	close(c->io.fd);
+	if (c->io.fd >= 0) {
+		loop_remove(&c->io);
+		close(c->io.fd);
+	}
 	if (c->domain)
 		c->domain->conn = NULL;
 }
 
 int domain_release(uint32_t domid)
 {
-	for (struct domain **link = &xs.domains; *link; link = &(*link)->next) {
-		struct domain *d = *link;
-		if (d->domid != domid)
-			continue;
-		*link = d->next;
-		log_info("domain %u released", domid);
-		domain_free(d);
-		return 0;
+	struct domain *d = find(domid);
+	if (!d)
+		return -ENOENT;
+	domain_unlink(d);
+	journal_domain(domid, 0, 0, false);
+	log_info("domain %u released", domid);
+	domain_free(d);
+	return 0;
+}
+
+struct conn *domain_restored(uint32_t domid, uint64_t gfn, uint32_t port)
+{
+	struct domain *old = find(domid);
+	if (old) {
+		domain_unlink(old);
+		domain_free(old);
 	}
-	return -ENOENT;
+	struct domain *d = domain_new(domid, gfn, port);
+	return d ? d->conn : NULL;
+}
+
+struct conn *domain_conn(uint32_t domid)
+{
+	struct domain *d = find(domid);
+	return d ? d->conn : NULL;
+}
+
+void domain_partial_restored(uint32_t domid, uint32_t index)
+{
+	struct domain *d = find(domid);
+	if (d) {
+		d->partial_restored = true;
+		d->partial_index = index;
+	}
+}
+
+void domain_restore_all(void)
+{
+	for (struct domain *d = xs.domains, *next; d; d = next) {
+		next = d->next;
+		char why[256];
+		if (!d->conn || domain_attach(d, why, sizeof(why)) < 0) {
+			log_warn("domain %u did not come back (%s): releasing it", d->domid,
+				 d->conn ? why : "no connection");
+			domain_release(d->domid);
+			watch_fire(NULL, "@releaseDomain", false);
+			continue;
+		}
+		struct conn *c = d->conn;
+		/* A long request's first part is still wanted only if the ring
+		 * has not moved on since it was journaled. */
+		if (d->partial_restored && d->ring->req_cons != d->partial_index) {
+			c->in_len = 0;
+			c->in_released = 0;
+		}
+		/* Events queued when xenstored died are lost: every watch fires
+		 * once, as Xen's clients expect of a watch anyway. */
+		for (struct watch *w = c->watches; w; w = w->next)
+			watch_fire_one(c, w, w->path);
+		log_info("domain %u restored (%u watches, %u transactions to retry)", d->domid, c->nwatches,
+			 c->ntxns);
+	}
+}
+
+void domain_journal_all(void)
+{
+	for (struct domain *d = xs.domains; d; d = d->next) {
+		journal_domain(d->domid, d->gfn, d->port, true);
+		struct conn *c = d->conn;
+		if (!c)
+			continue;
+		for (struct watch *w = c->watches; w; w = w->next)
+			journal_watch(d->domid, w->path, w->token, w->relative, true);
+		for (struct txn *t = c->txns; t; t = t->next)
+			journal_txn(d->domid, t->id, true);
+		if (c->in_released)
+			journal_partial(d->domid, d->ring ? d->ring->req_cons : d->partial_index, c->in,
+					c->in_released);
+	}
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "journal.h"
 #include "log.h"
 #include "xenstored.h"
 
@@ -23,7 +24,7 @@ void domain_home(uint32_t domid, char *buf, size_t len)
 
 static void reply(struct request *r, const void *data, size_t len)
 {
-	conn_queue(r->conn, r->hdr->type, r->hdr->req_id, r->hdr->tx_id, data, len);
+	conn_reply(r->conn, r->hdr->type, r->hdr->req_id, r->hdr->tx_id, data, len);
 }
 
 static void reply_string(struct request *r, const char *s)
@@ -37,7 +38,7 @@ static void reply_error(struct request *r, int err)
 	for (size_t i = 0; i < sizeof(xsd_errors) / sizeof(xsd_errors[0]); i++)
 		if (xsd_errors[i].errnum == err)
 			name = xsd_errors[i].errstring;
-	conn_queue(r->conn, XS_ERROR, r->hdr->req_id, r->hdr->tx_id, name, strlen(name) + 1);
+	conn_reply(r->conn, XS_ERROR, r->hdr->req_id, r->hdr->tx_id, name, strlen(name) + 1);
 }
 
 /* Splits the body into `max` NUL-terminated strings; returns how many. The
@@ -74,6 +75,8 @@ static int canonical_path(struct request *r, const char *in, char *out, size_t l
 		if (relative)
 			*relative = true;
 	}
+	if (!r->conn->privileged && out[0] == '/' && strlen(out) > xs.quota.path_max)
+		return -E2BIG;
 	return path_is_valid(out) ? 0 : -EINVAL;
 }
 
@@ -94,13 +97,34 @@ static int lookup(struct request *r, const char *path, enum perm_kind want, cons
 	return 0;
 }
 
-static unsigned count_domain_nodes(uint32_t domid)
+/* Whether the requester may own `more_nodes` more nodes and `more_bytes`
+ * more bytes of node data (its transaction's changes counted too). */
+static bool within_quota(struct request *r, int64_t more_nodes, int64_t more_bytes)
 {
-	unsigned count = 0;
-	for (size_t i = 0; i < xs.store.nodes.nslots; i++)
-		for (struct node *n = xs.store.nodes.slots[i]; n; n = n->hash_next)
-			count += n->perms[0].domid == domid;
-	return count;
+	if (r->conn->privileged)
+		return true;
+	if (r->txn) {
+		more_nodes += r->txn->delta_nodes;
+		more_bytes += r->txn->delta_bytes;
+	}
+	struct usage u = store_usage(&xs.store, r->conn->domid);
+	/* Only growth is refused: a domain over its quota may always shrink. */
+	return (more_nodes <= 0 || (int64_t)u.nodes + more_nodes <= (int64_t)xs.quota.entries) &&
+	       (more_bytes <= 0 || (int64_t)u.bytes + more_bytes <= (int64_t)xs.quota.memory);
+}
+
+/* Whether a change on this connection must survive a restart: a guest's
+ * ring outlives xenstored, a socket client reconnects. */
+static bool persisted(const struct conn *c)
+{
+	return c->kind == CONN_RING;
+}
+
+/* A transaction may touch only so many paths, so a guest cannot make one
+ * that costs the daemon without bound. */
+static bool txn_too_big(struct request *r)
+{
+	return r->txn && !r->conn->privileged && txn_size(r->txn) > xs.quota.txn_nodes;
 }
 
 /* Makes `path` and any missing ancestors, each inheriting its parent's
@@ -121,7 +145,7 @@ static int create_path(struct request *r, const char *path, bool *made)
 		err = -ENOENT;
 	if (!err && !parent_made && !may(r, parent, PERM_WRITE))
 		err = -EACCES;
-	if (!err && !r->conn->privileged && count_domain_nodes(r->conn->domid) >= MAX_NODES_PER_DOMAIN)
+	if (!err && (!within_quota(r, 1, (int64_t)strlen(path) * 2 + 16) || txn_too_big(r)))
 		err = -ENOSPC;
 	struct node *n = err ? NULL : node_copy(NULL, path);
 	struct node *p = n ? node_copy(parent, parent_path) : NULL;
@@ -159,13 +183,18 @@ static void do_read(struct request *r, const char *path)
 
 static void do_write(struct request *r, const char *path, const char *value, size_t len)
 {
+	if (!r->conn->privileged && len > xs.quota.entry_size)
+		return reply_error(r, ENOSPC);
+	const struct node *old = store_get(&xs.store, r->txn, path);
+	if (old && !may(r, old, PERM_WRITE))
+		return reply_error(r, EACCES);
+	if (!within_quota(r, 0, (int64_t)len - (old ? (int64_t)old->len : 0)))
+		return reply_error(r, ENOSPC);
 	bool made;
 	int err = create_path(r, path, &made);
 	if (err)
 		return reply_error(r, -err);
-	const struct node *old = store_get(&xs.store, r->txn, path);
-	if (!made && !may(r, old, PERM_WRITE))
-		return reply_error(r, EACCES);
+	old = store_get(&xs.store, r->txn, path);
 	struct node *n = node_copy(old, path);
 	if (!n || node_set_value(n, value, (uint32_t)len) < 0) {
 		node_free(n);
@@ -314,6 +343,8 @@ static void do_set_perms(struct request *r, const char *path, const char **perm_
 {
 	if (count == 0)
 		return reply_error(r, EINVAL);
+	if (!r->conn->privileged && count > xs.quota.perms)
+		return reply_error(r, ENOSPC);
 	struct perm perms[XENSTORE_PAYLOAD_MAX / 3];
 	for (unsigned i = 0; i < count; i++)
 		if (parse_perm(perm_texts[i], &perms[i]) < 0)
@@ -348,6 +379,8 @@ static void do_watch(struct request *r, const char *in_path, const char *token)
 	err = watch_add(r->conn, path, token, relative);
 	if (err)
 		return reply_error(r, -err);
+	if (persisted(r->conn))
+		journal_watch(r->conn->domid, path, token, relative, true);
 	reply_string(r, "OK");
 	/* Xen fires a new watch once at once, so the client reads the state. */
 	watch_fire_one(r->conn, r->conn->watches, path);
@@ -361,6 +394,8 @@ static void do_unwatch(struct request *r, const char *in_path, const char *token
 		err = watch_remove(r->conn, path, token);
 	if (err)
 		return reply_error(r, -err);
+	if (persisted(r->conn))
+		journal_watch(r->conn->domid, path, token, false, false);
 	reply_string(r, "OK");
 }
 
@@ -368,17 +403,13 @@ static void do_transaction_start(struct request *r)
 {
 	if (r->hdr->tx_id)
 		return reply_error(r, EBUSY); /* no nested transactions */
-	if (r->conn->ntxns >= MAX_TXNS_PER_CONN)
+	if (!r->conn->privileged && r->conn->ntxns >= xs.quota.transactions)
 		return reply_error(r, ENOSPC);
-	struct txn *t = calloc(1, sizeof(*t));
+	struct txn *t = conn_txn_open(r->conn, r->conn->next_txn_id);
 	if (!t)
 		return reply_error(r, ENOMEM);
-	t->id = r->conn->next_txn_id++;
-	if (r->conn->next_txn_id == 0)
-		r->conn->next_txn_id = 1;
-	t->next = r->conn->txns;
-	r->conn->txns = t;
-	r->conn->ntxns++;
+	if (persisted(r->conn))
+		journal_txn(r->conn->domid, t->id, true);
 	char id[16];
 	snprintf(id, sizeof(id), "%u", t->id);
 	reply_string(r, id);
@@ -399,7 +430,11 @@ static void do_transaction_end(struct request *r, const char *how)
 		}
 	}
 	r->conn->ntxns--;
-	int err = commit ? txn_commit(&xs.store, t) : 0;
+	if (persisted(r->conn))
+		journal_txn(r->conn->domid, t->id, false);
+	int err = 0;
+	if (commit)
+		err = within_quota(r, 0, 0) ? txn_commit(&xs.store, t) : -ENOSPC;
 	txn_free(t);
 	if (err)
 		return reply_error(r, -err);
@@ -473,7 +508,33 @@ static void do_is_domain_introduced(struct request *r, const char *domid_text)
 static void do_reset_watches(struct request *r)
 {
 	watch_remove_all(r->conn);
+	if (persisted(r->conn))
+		journal_watch(r->conn->domid, "", "", false, false);
 	reply_string(r, "OK");
+}
+
+/* xenstore-control quota [NAME VALUE | DOMID]: the quotas, one changed, or
+ * what a domain uses of them. */
+static void control_quota(struct request *r, const char **args, unsigned n)
+{
+	char buf[XENSTORE_PAYLOAD_MAX];
+	if (n == 3) {
+		if (!quota_set(args[1], args[2]))
+			return reply_error(r, EINVAL);
+		log_info("quota %s set to %s", args[1], args[2]);
+		return reply_string(r, "OK");
+	}
+	if (n == 2) {
+		uint64_t domid;
+		if (!parse_u64(args[1], &domid) || domid >= 0x7ff0)
+			return reply_error(r, EINVAL);
+		struct usage u = store_usage(&xs.store, (uint32_t)domid);
+		snprintf(buf, sizeof(buf), "nodes %u of %u\nmemory %llu of %u\n", u.nodes, xs.quota.entries,
+			 (unsigned long long)u.bytes, xs.quota.memory);
+		return reply_string(r, buf);
+	}
+	quota_describe(buf, sizeof(buf));
+	reply_string(r, buf);
 }
 
 static void do_control(struct request *r, const char **args, unsigned n)
@@ -484,6 +545,10 @@ static void do_control(struct request *r, const char **args, unsigned n)
 		log_info("control print: %s", n >= 2 ? args[1] : "");
 		return reply_string(r, "OK");
 	}
+	if (n >= 1 && strcmp(args[0], "quota") == 0)
+		return control_quota(r, args, n);
+	if (n >= 1 && strcmp(args[0], "help") == 0)
+		return reply_string(r, "print STRING\nquota [NAME VALUE | DOMID]\nhelp\n");
 	reply_error(r, EINVAL);
 }
 

@@ -168,7 +168,7 @@ enum perm_kind node_perm(const struct node *n, uint32_t domid, bool privileged)
 
 /* ---- the hash table of records ---- */
 
-static size_t hash_path(const char *path)
+size_t path_hash(const char *path)
 {
 	size_t h = 14695981039346656037ull; /* FNV-1a */
 	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
@@ -188,7 +188,7 @@ static struct node **table_find(struct node_table *t, const char *path)
 {
 	if (!t->nslots)
 		return NULL;
-	struct node **link = &t->slots[hash_path(path) % t->nslots];
+	struct node **link = &t->slots[path_hash(path) % t->nslots];
 	while (*link && strcmp((*link)->path, path) != 0)
 		link = &(*link)->hash_next;
 	return link;
@@ -208,7 +208,7 @@ static void table_grow(struct node_table *t)
 	for (size_t i = 0; i < t->nslots; i++) {
 		for (struct node *n = t->slots[i], *next; n; n = next) {
 			next = n->hash_next;
-			struct node **slot = &bigger.slots[hash_path(n->path) % bigger.nslots];
+			struct node **slot = &bigger.slots[path_hash(n->path) % bigger.nslots];
 			n->hash_next = *slot;
 			*slot = n;
 		}
@@ -262,10 +262,80 @@ static void table_free(struct node_table *t)
 
 /* ---- the store ---- */
 
-int store_init(struct store *s, store_change_fn changed, void *opaque)
+size_t node_bytes(const struct node *n)
+{
+	size_t bytes = strlen(n->path) + 1 + n->len + n->nperms * sizeof(struct perm);
+	for (uint32_t i = 0; i < n->nchildren; i++)
+		bytes += strlen(n->children[i]) + 1;
+	return bytes;
+}
+
+static struct usage *usage_of(struct store *s, uint32_t domid, bool create)
+{
+	struct usage **link = &s->usage[domid % USAGE_SLOTS];
+	for (; *link; link = &(*link)->next)
+		if ((*link)->domid == domid)
+			return *link;
+	if (!create)
+		return NULL;
+	*link = calloc(1, sizeof(**link));
+	if (*link)
+		(*link)->domid = domid;
+	return *link;
+}
+
+struct usage store_usage(const struct store *s, uint32_t domid)
+{
+	for (const struct usage *u = s->usage[domid % USAGE_SLOTS]; u; u = u->next)
+		if (u->domid == domid)
+			return *u;
+	return (struct usage){ .domid = domid };
+}
+
+/* Counts `n` for (sign 1) or against (sign -1) its owner. */
+static void account(struct store *s, const struct node *n, int sign)
+{
+	struct usage *u = usage_of(s, n->perms[0].domid, sign > 0);
+	if (!u)
+		return; /* counting less than there is only makes quotas kinder */
+	u->nodes += (uint32_t)sign;
+	u->bytes += (uint64_t)((int64_t)sign * (int64_t)node_bytes(n));
+}
+
+/* The tree's records change only here, so usage and the journal follow. */
+static int global_put(struct store *s, struct node *n, bool record)
+{
+	struct node *old = table_get(&s->nodes, n->path);
+	if (old)
+		account(s, old, -1);
+	account(s, n, 1);
+	int err = table_put(&s->nodes, n);
+	if (!err && record && s->recorded)
+		s->recorded(n->path, n);
+	return err;
+}
+
+static void global_delete(struct store *s, const char *path, bool record)
+{
+	struct node *old = table_get(&s->nodes, path);
+	if (!old)
+		return;
+	account(s, old, -1);
+	if (record && s->recorded)
+		s->recorded(path, NULL);
+	table_delete(&s->nodes, path);
+}
+
+void store_init_empty(struct store *s, store_change_fn changed, void *opaque)
 {
 	*s = (struct store){ .changed = changed, .opaque = opaque };
-	if (table_init(&s->nodes, 1024) < 0)
+	table_init(&s->nodes, 1024); /* a failure leaves 0 slots: table_put retries */
+}
+
+int store_init(struct store *s, store_change_fn changed, void *opaque)
+{
+	store_init_empty(s, changed, opaque);
+	if (!s->nodes.nslots)
 		return -ENOMEM;
 	/* The tree Xen starts with: dom0's, readable by all (each domain's
 	 * home gets its own permissions from the toolstack). */
@@ -284,14 +354,33 @@ int store_init(struct store *s, store_change_fn changed, void *opaque)
 			node_free(n);
 			return -ENOMEM;
 		}
-		table_put(&s->nodes, n);
+		global_put(s, n, true);
 	}
 	return 0;
+}
+
+int store_restore(struct store *s, struct node *n)
+{
+	if (n->gen > s->gen)
+		s->gen = n->gen;
+	return global_put(s, n, false);
+}
+
+void store_forget(struct store *s, const char *path)
+{
+	global_delete(s, path, false);
 }
 
 void store_free(struct store *s)
 {
 	table_free(&s->nodes);
+	for (size_t i = 0; i < USAGE_SLOTS; i++) {
+		while (s->usage[i]) {
+			struct usage *u = s->usage[i];
+			s->usage[i] = u->next;
+			free(u);
+		}
+	}
 }
 
 static int txn_note_read(struct txn *t, const char *path, const struct node *global)
@@ -343,14 +432,33 @@ const struct node *store_get(struct store *s, struct txn *t, const char *path)
 	return global;
 }
 
+/* What committing `t` would add to (sign 1) or take from (-1) its domain's
+ * usage, for `n` as the transaction sees it. */
+static void txn_account(struct txn *t, const struct node *n, int sign)
+{
+	if (!n || n->deleted || n->perms[0].domid != t->domid)
+		return;
+	t->delta_nodes += sign;
+	t->delta_bytes += sign * (int64_t)node_bytes(n);
+}
+
+/* The record `t` sees at `path`, tombstones included, without noting a read. */
+static const struct node *txn_visible(struct store *s, struct txn *t, const char *path)
+{
+	const struct node *mine = table_get(&t->overlay, path);
+	return mine ? mine : table_get(&s->nodes, path);
+}
+
 int store_put(struct store *s, struct txn *t, struct node *n)
 {
 	if (!t) {
 		n->gen = ++s->gen;
-		return table_put(&s->nodes, n);
+		return global_put(s, n, true);
 	}
 	if (!table_get(&t->overlay, n->path))
 		txn_note_read(t, n->path, table_get(&s->nodes, n->path));
+	txn_account(t, txn_visible(s, t, n->path), -1);
+	txn_account(t, n, 1);
 	n->deleted = false;
 	return table_put(&t->overlay, n);
 }
@@ -382,7 +490,7 @@ static int remove_subtree(struct store *s, struct txn *t, const char *path)
 	}
 	free(names);
 	if (!t) {
-		table_delete(&s->nodes, path);
+		global_delete(s, path, true);
 		return 0;
 	}
 	struct node *tomb = node_copy(NULL, path);
@@ -390,6 +498,7 @@ static int remove_subtree(struct store *s, struct txn *t, const char *path)
 		return -ENOMEM;
 	if (!table_get(&t->overlay, path))
 		txn_note_read(t, path, table_get(&s->nodes, path));
+	txn_account(t, txn_visible(s, t, path), -1);
 	tomb->deleted = true;
 	return table_put(&t->overlay, tomb);
 }
@@ -422,8 +531,15 @@ void txn_free(struct txn *t)
 	free(t);
 }
 
+size_t txn_size(const struct txn *t)
+{
+	return t->nreads; /* every path it made, changed or looked at is noted read */
+}
+
 int txn_commit(struct store *s, struct txn *t)
 {
+	if (t->doomed)
+		return -EAGAIN;
 	for (size_t i = 0; i < t->nreads; i++) {
 		struct node *now = table_get(&s->nodes, t->reads[i].path);
 		if ((now ? now->gen : 0) != t->reads[i].gen)
@@ -435,11 +551,11 @@ int txn_commit(struct store *s, struct txn *t)
 		while (n) {
 			struct node *next = n->hash_next;
 			if (n->deleted) {
-				table_delete(&s->nodes, n->path);
+				global_delete(s, n->path, true);
 				node_free(n);
 			} else {
 				n->gen = gen;
-				table_put(&s->nodes, n);
+				global_put(s, n, true);
 			}
 			n = next;
 		}

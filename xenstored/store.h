@@ -40,12 +40,27 @@ struct node_table {
 /* A change, for the watches. `recursive`: a removal,
  * which also fires watches on nodes below it. */
 typedef void (*store_change_fn)(void *opaque, const char *path, bool recursive);
+/* A record that reached the tree (`n`), or one that left it (`n` NULL): for
+ * the journal. */
+typedef void (*store_record_fn)(const char *path, const struct node *n);
+
+/* What one domain's nodes hold: Xen counts a node against its owner. */
+struct usage {
+	uint32_t domid;
+	uint32_t nodes;
+	uint64_t bytes;
+	struct usage *next;
+};
+
+#define USAGE_SLOTS 256
 
 struct store {
 	struct node_table nodes;
 	uint64_t gen;            /* the last generation handed out */
 	store_change_fn changed; /* called after each change outside transactions */
 	void *opaque;
+	store_record_fn recorded; /* may be NULL */
+	struct usage *usage[USAGE_SLOTS];
 };
 
 /* What a transaction has seen: a path and the generation it had then (0: it
@@ -62,6 +77,10 @@ struct txn_change {
 
 struct txn {
 	uint32_t id;
+	uint32_t domid;              /* whose nodes it counts, for quotas */
+	bool doomed;                 /* begun before xenstored restarted: commit fails */
+	int64_t delta_nodes;         /* what committing would add to domid's usage */
+	int64_t delta_bytes;
 	struct node_table overlay;   /* records made or removed in the transaction */
 	struct txn_read *reads;
 	size_t nreads, reads_cap;
@@ -71,7 +90,17 @@ struct txn {
 };
 
 int store_init(struct store *s, store_change_fn changed, void *opaque);
+/* An empty store (no root), for a journal to fill with store_restore. */
+void store_init_empty(struct store *s, store_change_fn changed, void *opaque);
 void store_free(struct store *s);
+/* Puts a record read back from the journal (taken over; not recorded again). */
+int store_restore(struct store *s, struct node *n);
+/* Drops a record, as the journal says (not recorded again). */
+void store_forget(struct store *s, const char *path);
+/* What `domid`'s nodes hold now. */
+struct usage store_usage(const struct store *s, uint32_t domid);
+/* The bytes a node counts for in its owner's memory quota. */
+size_t node_bytes(const struct node *n);
 
 /* The node at `path` as `t` sees it (t may be NULL), or NULL. */
 const struct node *store_get(struct store *s, struct txn *t, const char *path);
@@ -96,14 +125,19 @@ int node_set_perms(struct node *n, const struct perm *perms, uint32_t nperms);
 enum perm_kind node_perm(const struct node *n, uint32_t domid, bool privileged);
 
 void txn_free(struct txn *t);
-/* Commits `t` into the store: 0, or -EAGAIN when anything it saw changed. */
+/* Commits `t` into the store: 0, or -EAGAIN when anything it saw changed
+ * (or it is doomed). */
 int txn_commit(struct store *s, struct txn *t);
+/* Records in the transaction: what it made, changed or looked at. */
+size_t txn_size(const struct txn *t);
 
 /* The parent of an absolute path ("/" for "/a"), and the last component. */
 char *path_parent(const char *path);
 const char *path_basename(const char *path);
 /* Whether `path` is `prefix` or lies below it. */
 bool path_is_at_or_below(const char *path, const char *prefix);
+/* A hash of a path, for tables keyed by path. */
+size_t path_hash(const char *path);
 /* Whether `path` is a valid absolute XenStore path, or a special '@' name. */
 bool path_is_valid(const char *path);
 

@@ -7,7 +7,7 @@
 root=$(repo_root)
 xenstored=$root/build/main/xenstored/xenstored
 work=$(mktemp -d)
-export XENSTORED_PATH=$work/socket
+export XENSTORED_PATH=$work/socket XENSTORED_ROOTDIR=$work
 trap 'kill $(cat "$work/pid" 2>/dev/null) 2>/dev/null; rm -rf "$work"' EXIT
 
 ok "xenstored starts and detaches once it listens" "$xenstored" --pid-file "$work/pid"

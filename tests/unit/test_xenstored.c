@@ -19,6 +19,7 @@
 /* The event loop is main.c's; these connections never reach it. */
 int loop_add(struct io_handler *h) { (void)h; return 0; }
 void loop_remove(struct io_handler *h) { (void)h; }
+void loop_want_output(struct io_handler *h, bool want) { (void)h; (void)want; }
 
 static struct conn *dom0, *guest;
 static int dom0_peer, guest_peer;
@@ -39,6 +40,7 @@ static int setup(void **state)
 {
 	(void)state;
 	memset(&xs, 0, sizeof(xs));
+	xs.quota = (struct quota)QUOTA_DEFAULTS;
 	nevents = 0;
 	assert_int_equal(store_init(&xs.store, watch_fire, NULL), 0);
 	dom0 = connect_client(&dom0_peer);
@@ -233,7 +235,7 @@ static void test_a_guest_is_bounded(void **state)
 	assert_int_equal(REQ(dom0, XS_MKDIR, 0, "/local/domain/5", out), XS_MKDIR);
 	assert_int_equal(REQ(dom0, XS_SET_PERMS, 0, "/local/domain/5\0n5", out), XS_SET_PERMS);
 	unsigned refused = 0;
-	for (unsigned i = 0; i < MAX_WATCHES_PER_CONN + 5; i++) {
+	for (unsigned i = 0; i < xs.quota.watches + 5; i++) {
 		int n = snprintf(path, sizeof(path), "w%u", i);
 		char body[80];
 		memcpy(body, path, (size_t)n + 1);
@@ -243,7 +245,7 @@ static void test_a_guest_is_bounded(void **state)
 	}
 	assert_int_equal(refused, 5);
 	refused = 0;
-	for (unsigned i = 0; i < MAX_NODES_PER_DOMAIN + 5; i++) {
+	for (unsigned i = 0; i < xs.quota.entries + 5; i++) {
 		int n = snprintf(path, sizeof(path), "n%u", i);
 		if (request(guest, XS_MKDIR, 0, path, (size_t)n, out, sizeof(out)) == XS_ERROR)
 			refused++;
