@@ -84,18 +84,23 @@ size_t domain_ring_take(struct conn *c)
 	return n;
 }
 
-/* Gives the guest back `bytes` of its request ring. */
+/* Gives the guest back `bytes` of its request ring. Linux's xenbus raises
+ * the port for new requests only when we had caught up, so the ring is
+ * looked at again. */
 static void release_requests(struct conn *c, uint32_t bytes)
 {
 	struct xenstore_domain_interface *r = c->domain->ring;
 	__atomic_store_n(&r->req_cons, r->req_cons + bytes, __ATOMIC_RELEASE);
 	c->ring_taken -= bytes;
+	c->wants_service = true;
 }
 
-/* A request longer than the ring can arrive only if we take its first part
- * before answering it. That part is journaled first, so a restarted
- * xenstored still has it. Returns whether bytes were released. */
-static bool release_long_request(struct conn *c)
+/* The first part of a request (Linux sends the header, then the body; a
+ * request may be longer than the ring) is released at once: the guest
+ * raises the port for the rest only once we have caught up. That part is
+ * journaled first, so a restarted xenstored still has it. Returns whether
+ * bytes were released. */
+static bool release_partial_request(struct conn *c)
 {
 	struct xenstore_domain_interface *r = c->domain->ring;
 	struct xsd_sockmsg hdr;
@@ -104,13 +109,12 @@ static bool release_long_request(struct conn *c)
 		memcpy(&hdr, c->in, sizeof(hdr));
 		complete = c->in_len >= sizeof(hdr) + hdr.len;
 	}
-	bool ring_full = r->req_prod - r->req_cons == XENSTORE_RING_SIZE;
-	/* Only the long request's own bytes may be held: no earlier request
+	/* Only the partial request's own bytes may be held: no earlier request
 	 * still waits for its reply. */
-	if (complete || !ring_full || c->ring_taken == 0 || c->ring_taken != c->in_len - c->in_released)
+	if (complete || c->ring_taken == 0 || c->ring_taken != c->in_len - c->in_released)
 		return false;
 	journal_partial(c->domid, r->req_cons + c->ring_taken, c->in, c->in_len);
-	journal_sync_or_die();
+	journal_write_or_die();
 	c->in_released += c->ring_taken;
 	release_requests(c, c->ring_taken);
 	return true;
@@ -148,7 +152,7 @@ void domain_ring_flush(struct conn *c)
 			release_requests(c, m->consume);
 		conn_drop_sent(c);
 	}
-	if (release_long_request(c))
+	if (release_partial_request(c))
 		wrote = true;
 	if (wrote)
 		notify_guest(d); /* replies to read, or room for requests */
@@ -290,14 +294,32 @@ int domain_introduce(uint32_t domid, uint64_t gfn, uint32_t port, char *err, siz
 	return 0;
 }
 
+int domain_set_target(uint32_t domid, uint32_t target)
+{
+	struct domain *d = find(domid);
+	if (!d || !d->conn)
+		return -ENOENT;
+	d->conn->target = target;
+	journal_target(domid, target);
+	return 0;
+}
+
 void domain_conn_gone(struct conn *c)
 {
 	if (c->io.fd >= 0) {
 		loop_remove(&c->io);
 		close(c->io.fd);
 	}
-	if (c->domain)
-		c->domain->conn = NULL;
+	struct domain *d = c->domain;
+	if (!d)
+		return; /* released: the domain went first */
+	/* Cut off while still introduced: the guest's ring says so, as Xen's
+	 * does, and a restarted xenstored leaves it cut off. */
+	d->conn = NULL;
+	if (d->ring && !d->ring->error) {
+		d->ring->error = XENSTORE_ERROR_COMM;
+		notify_guest(d);
+	}
 }
 
 int domain_release(uint32_t domid)
@@ -351,6 +373,11 @@ void domain_restore_all(void)
 			continue;
 		}
 		struct conn *c = d->conn;
+		if (d->ring->error) {
+			log_warn("domain %u was cut off before the restart; it stays cut off", d->domid);
+			conn_close(c, NULL);
+			continue;
+		}
 		/* A long request's first part is still wanted only if the ring
 		 * has not moved on since it was journaled. */
 		if (d->partial_restored && d->ring->req_cons != d->partial_index) {
@@ -373,6 +400,8 @@ void domain_journal_all(void)
 		struct conn *c = d->conn;
 		if (!c)
 			continue;
+		if (c->target)
+			journal_target(d->domid, c->target);
 		for (struct watch *w = c->watches; w; w = w->next)
 			journal_watch(d->domid, w->path, w->token, w->relative, true);
 		for (struct txn *t = c->txns; t; t = t->next)

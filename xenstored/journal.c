@@ -33,12 +33,13 @@ enum record_type {
 	R_TXN_START,
 	R_TXN_END,
 	R_PARTIAL,
+	R_TARGET,
 };
 
 struct buffer {
 	unsigned char *data;
 	size_t len, cap;
-	bool failed; /* out of memory: the sync reports it */
+	bool failed; /* out of memory: the write reports it */
 };
 
 static struct {
@@ -163,6 +164,15 @@ void journal_txn(uint32_t domid, uint32_t id, bool started)
 		return;
 	put_u32(&j.pending, domid);
 	put_u32(&j.pending, id);
+	end();
+}
+
+void journal_target(uint32_t domid, uint32_t target)
+{
+	if (!begin(R_TARGET))
+		return;
+	put_u32(&j.pending, domid);
+	put_u32(&j.pending, target);
 	end();
 }
 
@@ -352,6 +362,12 @@ static bool apply(struct reader *r)
 		}
 		return true;
 	}
+	if (type == R_TARGET) {
+		uint32_t target = get_u32(r);
+		if (!r->bad && c)
+			c->target = target;
+		return !r->bad && c;
+	}
 	if (type == R_PARTIAL) {
 		uint32_t index = get_u32(r), len;
 		char *bytes = get_bytes(r, &len);
@@ -459,8 +475,8 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-/* Replaces the file with a snapshot of the state now: written beside it,
- * synced, renamed over it, and the folder synced. */
+/* Replaces the file with a snapshot of the state now: written beside it and
+ * renamed over it, so a crash leaves one or the other whole. */
 static int compact(void)
 {
 	size_t tmp_len = strlen(j.path) + 5;
@@ -485,8 +501,6 @@ static int compact(void)
 			journal_node(n->path, n);
 	domain_journal_all();
 	int e = j.pending.failed ? -ENOMEM : write_all(fd, j.pending.data, j.pending.len);
-	if (!e && fdatasync(fd) < 0)
-		e = -errno;
 	if (!e && flock(fd, LOCK_EX | LOCK_NB) < 0)
 		e = -errno;
 	if (!e && rename(tmp, j.path) < 0)
@@ -501,16 +515,6 @@ static int compact(void)
 		return e;
 	}
 	free(tmp);
-	char *dir = strdup(j.path), *slash = dir ? strrchr(dir, '/') : NULL;
-	if (slash) {
-		*slash = '\0';
-		int dfd = open(slash == dir ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
-	free(dir);
 	close(j.fd);
 	j.fd = fd;
 	j.snapshot_bytes = size;
@@ -518,7 +522,7 @@ static int compact(void)
 	return 0;
 }
 
-int journal_sync(void)
+int journal_write(void)
 {
 	if (j.fd < 0)
 		return 0;
@@ -529,8 +533,6 @@ int journal_sync(void)
 	if (j.pending.len == 0)
 		return 0;
 	int e = write_all(j.fd, j.pending.data, j.pending.len);
-	if (!e && fdatasync(j.fd) < 0)
-		e = -errno;
 	j.log_bytes += j.pending.len;
 	j.pending.len = 0;
 	if (e)
@@ -544,9 +546,9 @@ int journal_sync(void)
 	return 0;
 }
 
-void journal_sync_or_die(void)
+void journal_write_or_die(void)
 {
-	int e = journal_sync();
+	int e = journal_write();
 	if (!e)
 		return;
 	log_err("cannot write the journal %s: %s; stopping, so that no change is acknowledged "
@@ -597,7 +599,7 @@ void journal_close(void)
 {
 	if (j.fd < 0)
 		return;
-	journal_sync();
+	journal_write();
 	close(j.fd);
 	j.fd = -1;
 	free(j.path);

@@ -1,9 +1,14 @@
 /* The journal: what makes xenstored survive SIGKILL. One file, a snapshot of
  * the whole state followed by a log of changes, each a record with a length
- * and a CRC. Every turn of the event loop appends its changes and syncs them
- * (fdatasync) before any reply of that turn goes out, so nothing
- * acknowledged is lost; when the log outgrows the snapshot, a new snapshot
- * replaces the file (written aside, synced, renamed).
+ * and a CRC. Every turn of the event loop writes its changes to the file
+ * before any reply of that turn goes out, so nothing acknowledged is lost;
+ * when the log outgrows the snapshot, a new snapshot replaces the file
+ * (written aside, renamed over it).
+ *
+ * No fsync: what the journal must survive is the daemon's death, and the
+ * kernel keeps a dead process's writes. A host that crashes takes its
+ * domains with it, and XenStore's state is worth nothing without them: a
+ * journal from an earlier boot is ignored anyway.
  *
  * What is kept: the tree; the introduced domains; for each guest's ring
  * connection its watches, the IDs of its open transactions and the first
@@ -32,14 +37,15 @@ void journal_domain(uint32_t domid, uint64_t gfn, uint32_t port, bool introduced
 /* `added` false with an empty path: every watch of the domain went. */
 void journal_watch(uint32_t domid, const char *path, const char *token, bool relative, bool added);
 void journal_txn(uint32_t domid, uint32_t id, bool started);
+void journal_target(uint32_t domid, uint32_t target);
 /* The first `len` bytes of a long request; the rest starts at ring index
  * `index`. */
 void journal_partial(uint32_t domid, uint32_t index, const void *bytes, size_t len);
 
-/* Writes and syncs what was recorded. 0, or -errno. */
-int journal_sync(void);
+/* Writes what was recorded. 0, or -errno. */
+int journal_write(void);
 /* The same, and a journal that cannot be written stops the daemon: going on
  * would acknowledge changes a restart would lose. */
-void journal_sync_or_die(void);
+void journal_write_or_die(void);
 
 #endif

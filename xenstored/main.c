@@ -11,7 +11,7 @@
  * may connect at once.
  *
  * Each turn of the event loop: hear which connections are ready, handle a
- * few requests of each, sync the journal, then send the replies. */
+ * few requests of each, write the journal, then send the replies. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -147,7 +147,7 @@ static void usage(FILE *out)
 		"                 [--entry-nb N] [--entry-size BYTES] [--watch-nb N] [--transaction N]\n"
 		"                 [--perm-nb N] [--path-max CHARS] [--quota WHAT=N]... [--verbose]\n"
 		"quotas bind every domain but dom0; --quota takes transaction-nodes, outstanding,\n"
-		"watch-events and memory (bytes); `xenstore-control quota` shows them\n");
+		"watch-events and memory (bytes); CONTROL quota (xenstore-control quota) shows them\n");
 }
 
 /* -Q WHAT=N */
@@ -166,7 +166,7 @@ static void run_turn(void)
 	for (struct conn *c = xs.conns; c; c = c->next)
 		if (conn_runnable(c))
 			conn_service(c, REQUESTS_PER_TURN);
-	journal_sync_or_die(); /* before any reply says "done" */
+	journal_write_or_die(); /* before any reply says "done" */
 	for (struct conn *c = xs.conns; c; c = c->next)
 		conn_flush(c);
 	conn_reap();

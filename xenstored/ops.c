@@ -82,7 +82,7 @@ static int canonical_path(struct request *r, const char *in, char *out, size_t l
 
 static bool may(struct request *r, const struct node *n, enum perm_kind want)
 {
-	return (node_perm(n, r->conn->domid, r->conn->privileged) & want) == want;
+	return (node_perm(n, r->conn->domid, r->conn->target, r->conn->privileged) & want) == want;
 }
 
 /* Looks a path up for reading: -ENOENT, -EACCES or 0 with *out set. */
@@ -485,6 +485,20 @@ static void do_release(struct request *r, const char *domid_text)
 	watch_fire(NULL, "@releaseDomain", false);
 }
 
+/* SET_TARGET domid target: domid (a stub domain, say) acts for target. */
+static void do_set_target(struct request *r, const char **args, unsigned n)
+{
+	uint64_t domid, target;
+	if (!r->conn->privileged)
+		return reply_error(r, EACCES);
+	if (n < 2 || !parse_u64(args[0], &domid) || !parse_u64(args[1], &target) || domid == 0 ||
+	    domid >= 0x7ff0 || target >= 0x7ff0)
+		return reply_error(r, EINVAL);
+	if (domain_set_target((uint32_t)domid, (uint32_t)target) < 0)
+		return reply_error(r, ENOENT);
+	reply_string(r, "OK");
+}
+
 static void do_get_domain_path(struct request *r, const char *domid_text)
 {
 	uint64_t domid;
@@ -577,6 +591,10 @@ void ops_handle(struct conn *c, const struct xsd_sockmsg *hdr, char *body)
 		if (!r.txn)
 			return reply_error(&r, ENOENT);
 	}
+	/* Every path a transaction touches (read, or refused) is kept until it
+	 * ends: past its quota, a guest's transaction may only end. */
+	if (hdr->type != XS_TRANSACTION_END && txn_too_big(&r))
+		return reply_error(&r, ENOSPC);
 	if (c->readonly && (writes(hdr->type) || hdr->type == XS_TRANSACTION_START))
 		return reply_error(&r, EROFS);
 
@@ -617,8 +635,8 @@ void ops_handle(struct conn *c, const struct xsd_sockmsg *hdr, char *body)
 	case XS_IS_DOMAIN_INTRODUCED:
 		return n < 1 ? reply_error(&r, EINVAL) : do_is_domain_introduced(&r, args[0]);
 	case XS_RESUME:
-	case XS_SET_TARGET:
 		return c->privileged ? reply_string(&r, "OK") : reply_error(&r, EACCES);
+	case XS_SET_TARGET: return do_set_target(&r, args, n);
 	case XS_RESET_WATCHES: return do_reset_watches(&r);
 	case XS_CONTROL: return do_control(&r, args, n);
 	default: return reply_error(&r, EINVAL);

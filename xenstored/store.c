@@ -156,14 +156,21 @@ void node_remove_child(struct node *n, const char *name)
 	}
 }
 
-enum perm_kind node_perm(const struct node *n, uint32_t domid, bool privileged)
+enum perm_kind node_perm(const struct node *n, uint32_t domid, uint32_t target, bool privileged)
 {
-	if (privileged || n->perms[0].domid == domid)
+	uint32_t owner = n->perms[0].domid;
+	if (privileged || owner == domid || (target && owner == target))
 		return PERM_BOTH;
-	for (uint32_t i = 1; i < n->nperms; i++)
-		if (n->perms[i].domid == domid)
-			return n->perms[i].kind;
-	return n->perms[0].kind;
+	/* A domain's own entry, and its target's (SET_TARGET), both count. */
+	bool listed = false;
+	enum perm_kind kind = PERM_NONE;
+	for (uint32_t i = 1; i < n->nperms; i++) {
+		if (n->perms[i].domid == domid || (target && n->perms[i].domid == target)) {
+			kind |= n->perms[i].kind;
+			listed = true;
+		}
+	}
+	return listed ? kind : n->perms[0].kind;
 }
 
 /* ---- the hash table of records ---- */

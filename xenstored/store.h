@@ -121,8 +121,9 @@ int node_add_child(struct node *n, const char *name);
 void node_remove_child(struct node *n, const char *name);
 int node_set_perms(struct node *n, const struct perm *perms, uint32_t nperms);
 
-/* What `domid` may do with `n` (dom0 and the owner may do everything). */
-enum perm_kind node_perm(const struct node *n, uint32_t domid, bool privileged);
+/* What `domid` may do with `n` (dom0 and the owner may do everything); a
+ * domain with a `target` (SET_TARGET, 0 for none) acts for it too. */
+enum perm_kind node_perm(const struct node *n, uint32_t domid, uint32_t target, bool privileged);
 
 void txn_free(struct txn *t);
 /* Commits `t` into the store: 0, or -EAGAIN when anything it saw changed

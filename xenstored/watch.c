@@ -99,13 +99,25 @@ void watch_fire_one(struct conn *c, struct watch *w, const char *path)
 }
 
 /* Whether `c` may hear that `path` changed: it must be able to read the
- * node, if the node is still there. Only dom0 hears the special watches. */
+ * node or, once the node is removed, its nearest ancestor still there (a
+ * guest hears of no removal it could not have seen). Only dom0 hears the
+ * special watches. */
 static bool may_hear(struct conn *c, const char *path)
 {
 	if (c->privileged || path[0] == '@')
 		return c->privileged;
 	const struct node *n = store_get(&xs.store, NULL, path);
-	return !n || (node_perm(n, c->domid, false) & PERM_READ);
+	char *ancestor = NULL;
+	while (!n) {
+		char *up = path_parent(ancestor ? ancestor : path);
+		free(ancestor);
+		ancestor = up;
+		if (!ancestor)
+			return false;
+		n = store_get(&xs.store, NULL, ancestor);
+	}
+	free(ancestor);
+	return node_perm(n, c->domid, c->target, false) & PERM_READ;
 }
 
 /* Fires the watches registered exactly on `watched` for a change at `path`. */
@@ -149,6 +161,7 @@ void watch_fire(void *opaque, const char *path, bool recursive)
 	for (size_t i = 0; i < WATCH_SLOTS; i++)
 		for (struct watch *w = xs.watch_index[i]; w; w = w->hash_next)
 			if (w->path[0] != '@' && strcmp(w->path, path) != 0 &&
-			    path_is_at_or_below(w->path, path) && !w->conn->closing)
+			    path_is_at_or_below(w->path, path) && !w->conn->closing &&
+			    may_hear(w->conn, w->path))
 				watch_fire_one(w->conn, w, w->path);
 }

@@ -73,6 +73,7 @@ struct conn {
 	enum conn_kind kind;
 	struct io_handler io; /* the socket, or the ring's kick eventfd */
 	uint32_t domid;       /* 0 for sockets: dom0's tools */
+	uint32_t target;      /* the domain it acts for (SET_TARGET), or 0 */
 	bool privileged;
 	bool readonly;        /* the read-only socket */
 	struct domain *domain; /* rings: the domain whose ring it is */
@@ -156,6 +157,9 @@ void watch_fire_one(struct conn *c, struct watch *w, const char *path);
 int domain_introduce(uint32_t domid, uint64_t gfn, uint32_t port, char *err, size_t errlen);
 int domain_release(uint32_t domid);
 bool domain_is_introduced(uint32_t domid);
+/* SET_TARGET: `domid` acts for `target` from now on. -ENOENT if domid is
+ * not introduced. */
+int domain_set_target(uint32_t domid, uint32_t target);
 /* Copies request bytes from the guest's ring into its connection. */
 size_t domain_ring_take(struct conn *c);
 /* Writes queued output to the guest's ring, releasing answered requests. */

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "xenstored/journal.h"
 #include "xenstored/xenstored.h"
 
 /* The event loop is main.c's; these connections never reach it. */
@@ -254,6 +255,148 @@ static void test_a_guest_is_bounded(void **state)
 	assert_string_equal(out, "ENOSPC");
 }
 
+static void test_a_guest_hears_of_no_removal_it_could_not_see(void **state)
+{
+	(void)state;
+	char out[64];
+	assert_int_equal(REQ(dom0, XS_WRITE, 0, "/private/a/b\0" "1", out), XS_WRITE);
+	assert_int_equal(REQ(dom0, XS_SET_PERMS, 0, "/private\0n0", out), XS_SET_PERMS);
+	assert_int_equal(REQ(dom0, XS_SET_PERMS, 0, "/private/a\0n0", out), XS_SET_PERMS);
+	assert_int_equal(REQ(dom0, XS_SET_PERMS, 0, "/private/a/b\0n0", out), XS_SET_PERMS);
+	assert_int_equal(REQ(guest, XS_WATCH, 0, "/private/a/b\0t", out), XS_WATCH);
+	assert_int_equal(REQ(guest, XS_WATCH, 0, "/private/a\0t", out), XS_WATCH);
+	nevents = 0;
+	assert_int_equal(REQ(dom0, XS_RM, 0, "/private/a", out), XS_RM);
+	conn_flush(guest);
+	collect(guest_peer, NULL, 0);
+	assert_int_equal(nevents, 0);
+	/* Where it may read what is left, it hears of the removal. */
+	assert_int_equal(REQ(dom0, XS_WRITE, 0, "/open/a/b\0" "1", out), XS_WRITE);
+	assert_int_equal(REQ(guest, XS_WATCH, 0, "/open/a/b\0t", out), XS_WATCH);
+	nevents = 0;
+	assert_int_equal(REQ(dom0, XS_SET_PERMS, 0, "/open\0r0", out), XS_SET_PERMS);
+	assert_int_equal(REQ(dom0, XS_RM, 0, "/open/a", out), XS_RM);
+	conn_flush(guest);
+	collect(guest_peer, NULL, 0);
+	assert_int_equal(nevents, 1);
+	assert_string_equal(events[0], "/open/a/b");
+}
+
+static void test_a_target_acts_for_its_domain(void **state)
+{
+	(void)state;
+	char out[64];
+	assert_int_equal(REQ(dom0, XS_WRITE, 0, "/local/domain/6/x\0" "1", out), XS_WRITE);
+	assert_int_equal(REQ(dom0, XS_SET_PERMS, 0, "/local/domain/6/x\0n6", out), XS_SET_PERMS);
+	assert_int_equal(REQ(guest, XS_READ, 0, "/local/domain/6/x", out), XS_ERROR);
+	guest->target = 6; /* what SET_TARGET 5 6 does to domain 5's connection */
+	assert_int_equal(REQ(guest, XS_READ, 0, "/local/domain/6/x", out), XS_READ);
+	assert_int_equal(REQ(guest, XS_WRITE, 0, "/local/domain/6/x\0" "2", out), XS_WRITE);
+	/* ... and only for it. */
+	assert_int_equal(REQ(dom0, XS_WRITE, 0, "/local/domain/7/y\0" "1", out), XS_WRITE);
+	assert_int_equal(REQ(dom0, XS_SET_PERMS, 0, "/local/domain/7/y\0n7", out), XS_SET_PERMS);
+	assert_int_equal(REQ(guest, XS_READ, 0, "/local/domain/7/y", out), XS_ERROR);
+}
+
+static void test_quotas_hold_inside_transactions(void **state)
+{
+	(void)state;
+	char out[64], tx_text[16], path[32];
+	xs.quota.entries = 10;
+	assert_int_equal(REQ(dom0, XS_MKDIR, 0, "/local/domain/5", out), XS_MKDIR);
+	assert_int_equal(REQ(dom0, XS_SET_PERMS, 0, "/local/domain/5\0n5", out), XS_SET_PERMS);
+	assert_int_equal(REQ(guest, XS_TRANSACTION_START, 0, "", tx_text), XS_TRANSACTION_START);
+	uint32_t tx = (uint32_t)atoi(tx_text);
+	unsigned made = 0;
+	for (unsigned i = 0; i < 20; i++) {
+		int n = snprintf(path, sizeof(path), "n%u", i);
+		if (request(guest, XS_MKDIR, tx, path, (size_t)n, out, sizeof(out)) == XS_MKDIR)
+			made++;
+	}
+	assert_int_equal(made, 9); /* its home is the tenth */
+	assert_string_equal(out, "ENOSPC");
+	assert_int_equal(REQ(guest, XS_TRANSACTION_END, tx, "T", out), XS_TRANSACTION_END);
+	assert_int_equal(store_usage(&xs.store, 5).nodes, 10);
+	/* Removing gives the quota back. */
+	assert_int_equal(REQ(guest, XS_RM, 0, "n0", out), XS_RM);
+	assert_int_equal(REQ(guest, XS_MKDIR, 0, "again", out), XS_MKDIR);
+	/* CONTROL quota (xenstore-control quota) shows a domain's usage, and
+	 * sets a quota by name; a guest may do neither. */
+	assert_int_equal(REQ(dom0, XS_CONTROL, 0, "quota\0" "5", out), XS_CONTROL);
+	assert_memory_equal(out, "nodes 10 of 10\n", 15);
+	assert_int_equal(REQ(dom0, XS_CONTROL, 0, "quota\0entry-nb\0" "20", out), XS_CONTROL);
+	assert_int_equal(xs.quota.entries, 20);
+	assert_int_equal(REQ(dom0, XS_CONTROL, 0, "quota\0entry-nb\0" "0", out), XS_ERROR);
+	assert_int_equal(REQ(guest, XS_CONTROL, 0, "quota", out), XS_ERROR);
+	assert_string_equal(out, "EACCES");
+}
+
+static void test_a_client_that_reads_no_replies_is_read_no_further(void **state)
+{
+	(void)state;
+	xs.quota.outstanding = 5;
+	char msgs[30 * (sizeof(struct xsd_sockmsg) + 7)];
+	size_t len = 0;
+	for (unsigned i = 0; i < 30; i++) {
+		struct xsd_sockmsg hdr = { .type = XS_READ, .req_id = i, .len = 7 };
+		memcpy(msgs + len, &hdr, sizeof(hdr));
+		memcpy(msgs + len + sizeof(hdr), "/local", 7);
+		len += sizeof(hdr) + 7;
+	}
+	assert_int_equal(conn_take_input(dom0, msgs, len), 0);
+	/* However large its budget, it gets `outstanding` replies queued... */
+	assert_int_equal(conn_service(dom0, 100), 5);
+	assert_false(conn_runnable(dom0));
+	/* ...and more once they are sent. */
+	conn_flush(dom0);
+	collect(dom0_peer, NULL, 0);
+	assert_true(conn_runnable(dom0));
+	assert_int_equal(conn_service(dom0, 3), 3);
+}
+
+static void test_the_journal_brings_the_tree_back(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/xenstored-test.XXXXXX", path[64], out[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/journal", dir);
+	char err[256];
+	store_free(&xs.store);
+	store_init_empty(&xs.store, watch_fire, NULL);
+	assert_int_equal(journal_open(path, err, sizeof(err)), 0);
+	assert_int_equal(REQ(dom0, XS_WRITE, 0, "/kept/a\0" "1", out), XS_WRITE);
+	assert_int_equal(REQ(dom0, XS_WRITE, 0, "/kept/b\0" "2", out), XS_WRITE);
+	assert_int_equal(REQ(dom0, XS_SET_PERMS, 0, "/kept/a\0n5\0r6", out), XS_SET_PERMS);
+	assert_int_equal(REQ(dom0, XS_TRANSACTION_START, 0, "", out), XS_TRANSACTION_START);
+	uint32_t tx = (uint32_t)atoi(out);
+	assert_int_equal(REQ(dom0, XS_RM, tx, "/kept/b", out), XS_RM);
+	assert_int_equal(REQ(dom0, XS_WRITE, tx, "/kept/c\0" "3", out), XS_WRITE);
+	assert_int_equal(REQ(dom0, XS_TRANSACTION_END, tx, "T", out), XS_TRANSACTION_END);
+	assert_int_equal(REQ(dom0, XS_TRANSACTION_START, 0, "", out), XS_TRANSACTION_START);
+	tx = (uint32_t)atoi(out);
+	assert_int_equal(REQ(dom0, XS_WRITE, tx, "/kept/never\0" "x", out), XS_WRITE); /* not committed */
+	assert_int_equal(journal_write(), 0);
+	journal_close();
+
+	/* A new daemon: an empty store, the journal read back. */
+	store_free(&xs.store);
+	store_init_empty(&xs.store, watch_fire, NULL);
+	assert_int_equal(journal_open(path, err, sizeof(err)), 0);
+	assert_int_equal(REQ(dom0, XS_READ, 0, "/kept/a", out), XS_READ);
+	assert_string_equal(out, "1");
+	assert_int_equal(REQ(dom0, XS_GET_PERMS, 0, "/kept/a", out), XS_GET_PERMS);
+	assert_string_equal(out, "n5"); /* the first of "n5\0r6" */
+	assert_int_equal(REQ(dom0, XS_READ, 0, "/kept/b", out), XS_ERROR);
+	assert_int_equal(REQ(dom0, XS_READ, 0, "/kept/c", out), XS_READ);
+	assert_int_equal(REQ(dom0, XS_READ, 0, "/kept/never", out), XS_ERROR);
+	assert_int_equal(REQ(dom0, XS_DIRECTORY, 0, "/kept", out), XS_DIRECTORY);
+	assert_string_equal(out, "a"); /* then "c": the children list came back whole */
+	assert_int_equal(store_usage(&xs.store, 5).nodes, 1);
+	journal_close();
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +406,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_creating_what_a_transaction_saw_absent_conflicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_removal_reaches_watches_below, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_guest_is_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_guest_hears_of_no_removal_it_could_not_see, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_target_acts_for_its_domain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quotas_hold_inside_transactions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_client_that_reads_no_replies_is_read_no_further, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_the_journal_brings_the_tree_back, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
