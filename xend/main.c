@@ -89,39 +89,6 @@ static int mkdirs(const char *dir)
 	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-static int ensure_xenstored(void)
-{
-	char err[256];
-	if (store_open(err, sizeof(err)) == 0)
-		return 0;
-	const char *prog = find_program("xenstored", "xenstored", "XENON_XENSTORED");
-	if (!prog) {
-		log_err("xenstored is not running and cannot be found");
-		return -1;
-	}
-	char log_path[PATH_MAX];
-	snprintf(log_path, sizeof(log_path), "%s/xenstored.log", xend.log_dir);
-	pid_t pid = fork();
-	if (pid == 0) {
-		int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		if (fd >= 0)
-			dup2(fd, STDERR_FILENO);
-		execl(prog, prog, (char *)NULL);
-		_exit(127);
-	}
-	int status;
-	/* xenstored detaches once its sockets are ready. */
-	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		log_err("starting xenstored (%s) failed", prog);
-		return -1;
-	}
-	if (store_open(err, sizeof(err)) < 0) {
-		log_err("%s", err);
-		return -1;
-	}
-	return 0;
-}
-
 static void serve(int listen_fd)
 {
 	while (!stopping) {
@@ -169,6 +136,7 @@ static int start(void)
 		fprintf(stderr, "xend: cannot find xenon-vmm beside xend\n");
 		return 1;
 	}
+	xend.xenstored_path = find_program("xenstored", "xenstored", "XENON_XENSTORED");
 	char console_dir[PATH_MAX], log_path[PATH_MAX], records_dir[PATH_MAX];
 	snprintf(console_dir, sizeof(console_dir), "%s/console", xend.log_dir);
 	snprintf(log_path, sizeof(log_path), "%s/xend.log", xend.log_dir);
@@ -206,8 +174,11 @@ static int start(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
-	if (ensure_xenstored() < 0)
+	char err[256];
+	if (store_open(err, sizeof(err)) < 0) {
+		log_err("%s", err);
 		_exit(1);
+	}
 	domain_recover_all();
 	int listen_fd = control_listen(control_xend_path());
 	if (listen_fd < 0) {

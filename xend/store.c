@@ -4,9 +4,13 @@
  * feature flags, data, ...) its own; and /vm/UUID for the domain's
  * configuration. Written through Xen's own libxenstore. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <xenstore.h>
 
 #include "log.h"
@@ -14,13 +18,59 @@
 
 static struct xs_handle *xsh;
 
+/* Starts xenstored, logging to xenstored.log beside xend's log. It detaches
+ * once its sockets are ready, so the caller may connect at once. */
+static int start_xenstored(char *err, size_t errlen)
+{
+	const char *prog = xend.xenstored_path;
+	if (!prog) {
+		snprintf(err, errlen, "xenstored is not running and cannot be found");
+		return -1;
+	}
+	char log_path[PATH_MAX];
+	snprintf(log_path, sizeof(log_path), "%s/xenstored.log", xend.log_dir);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		if (fd >= 0)
+			dup2(fd, STDERR_FILENO);
+		execl(prog, prog, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		snprintf(err, errlen, "starting xenstored (%s) failed; see %s", prog, log_path);
+		return -1;
+	}
+	log_info("started xenstored");
+	return 0;
+}
+
+/* Whether the connection still reaches a xenstored: a restarted one left
+ * ours closed. Reading the root is the cheapest request there is. */
+static bool connection_alive(void)
+{
+	unsigned len;
+	void *root = xs_read(xsh, XBT_NULL, "/", &len);
+	free(root);
+	return root != NULL;
+}
+
 int store_open(char *err, size_t errlen)
 {
-	if (xsh)
+	err[0] = '\0';
+	if (xsh && connection_alive())
 		return 0;
+	if (xsh) {
+		log_warn("lost the connection to xenstored; connecting again");
+		xs_close(xsh);
+	}
 	xsh = xs_open(XS_OPEN_SOCKETONLY);
+	if (!xsh && start_xenstored(err, errlen) == 0)
+		xsh = xs_open(XS_OPEN_SOCKETONLY);
 	if (!xsh) {
-		snprintf(err, errlen, "cannot reach xenstored: %s", strerror(errno));
+		if (!*err)
+			snprintf(err, errlen, "cannot reach xenstored: %s", strerror(errno));
 		return -1;
 	}
 	return 0;

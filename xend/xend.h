@@ -37,6 +37,7 @@ struct xend {
 	struct xdomain *domains;
 	uint32_t next_domid;
 	const char *vmm_path;
+	const char *xenstored_path; /* NULL: not found; xend then needs a running one */
 	const char *log_dir;
 	const char *state_dir; /* /var/lib/xend: what survives xend */
 };
@@ -58,6 +59,8 @@ void domain_ended(struct xdomain *d);
 void domain_recover_all(void);
 
 /* store.c: the domain's XenStore tree, through libxenstore */
+/* Makes sure xend has a working connection to xenstored: it connects again
+ * after xenstored restarted, and starts xenstored if none runs. */
 int store_open(char *err, size_t errlen);
 int store_make_domain(const struct xdomain *d, uint64_t store_gfn, uint32_t store_port,
 		      uint64_t console_gfn, uint32_t console_port, char *err, size_t errlen);
