@@ -3,9 +3,10 @@
 
 BUILD   := build/main
 SAN     := build/san
+FUZZ    := build/fuzz
 MESON   := meson setup --fatal-meson-warnings
 
-.PHONY: all deps build san check unit-check demo bench prepare clean
+.PHONY: all deps build san fuzz check unit-check demo bench prepare clean
 
 all: build
 
@@ -19,18 +20,28 @@ $(SAN)/build.ninja: | deps
 	@$(MESON) $(SAN) -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args=-fno-sanitize-recover=all >/dev/null
 
+# The libFuzzer targets (tests/fuzz): clang, ASan + UBSan, and coverage for
+# libFuzzer (meson takes no -fsanitize in its own files); only lib, xenstored
+# and tests/fuzz are built there.
+$(FUZZ)/build.ninja: | deps
+	@CC=clang $(MESON) $(FUZZ) -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dc_args='-fno-sanitize-recover=all -fsanitize=fuzzer-no-link' >/dev/null
+
 build: deps $(BUILD)/build.ninja
 	@ninja -C $(BUILD) --quiet
 
 san: deps $(SAN)/build.ninja
 	@ninja -C $(SAN) --quiet
 
+fuzz: deps $(FUZZ)/build.ninja
+	@ninja -C $(FUZZ) --quiet
+
 # The emulated host's kernel and initramfs, and the guest kit (cached in .cache).
 prepare: deps
 	@tools/emuhost prepare
 	@tools/guestkit prepare
 
-check: build san prepare
+check: build san fuzz prepare
 	@tests/run
 
 demo: build prepare
