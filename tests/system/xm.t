@@ -8,19 +8,8 @@
 # ignores shutdown, vcpus = 2, a crash kept by on_crash=preserve; and the
 # errors an administrator meets.
 . "$(dirname "$0")/../lib/tap.sh"
-root=$(repo_root)
-bin=$root/build/main
-xm=$bin/xm/xm
-xend=$bin/xend/xend
-kernel=$("$root/tools/guestkit" kernel)
-work=$(mktemp -d)
-cleanup() {
-	"$xend" stop >/dev/null 2>&1
-	pkill -x xenon-vmm
-	pkill -x xenstored
-	rm -rf "$work" /etc/xen/xmtest-*
-}
-trap cleanup EXIT
+XM_TEST_CONFIGS='xmtest-*'
+. "$(dirname "$0")/../lib/xm.sh"
 
 # The guest prints what it sees, then runs each line typed at its console.
 cat >"$work/guest.sh" <<'GUEST'
@@ -46,20 +35,9 @@ extra = "console=hvc0"
 CFG
 }
 
-# wait_for FILE REGEX [SECONDS]: until a line of FILE matches.
-wait_for() {
-	local i
-	for ((i = 0; i < ${3:-120} * 5; i++)); do
-		tr -d '\r' <"$1" 2>/dev/null | grep -qE -- "$2" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 # The domain's row in xm list: "NAME ID MEM VCPUS STATE TIME".
 row() { "$xm" list | awk -v n="$1" '$1 == n { print $1, $2, $3, $4, $5 }'; }
 cpu_time() { "$xm" list --long "$1" | sed -n 's/^ *(cpu_time \(.*\))$/\1/p'; }
-console_log() { echo "/var/log/xen/console/guest-$1.log"; }
 quiet() { "$@" >/dev/null; }
 
 out=$("$xm" list 2>&1)
@@ -103,12 +81,6 @@ is "the guest's xenbus reached XenStore (it wrote control/feature-poweroff)" \
 like "xm list --long prints SXP" "$("$xm" list --long xmtest-one)" '^    \(memory 256\)$'
 
 # --- pause and unpause: a guest that ticks on its console ---
-send() { # NAME COMMAND: types COMMAND at the domain's console
-	printf '%s\n' "$2" | timeout 10 "$xm" console "$1" >/dev/null 2>&1 &
-	sleep 1
-	kill $! 2>/dev/null
-	wait $! 2>/dev/null
-}
 ticks() { tr -d '\r' <"$(console_log xmtest-one)" | grep -c '^tick$'; }
 send xmtest-one 'while :; do echo tick; sleep 0.2; done & echo $! >/tmp/ticker'
 sleep 2

@@ -4,15 +4,18 @@
 # initramfs_base KDIR NAME INIT MODULE...
 # Prints the path of a cached base initramfs: busybox, INIT as /init, and the
 # MODULEs with their dependencies (decompressed, with modules.dep, so busybox's
-# modprobe loads them). Rebuilt only when an input changes.
+# modprobe loads them), and the host's programs named in INITRAMFS_PROGRAMS
+# (an array) with the shared libraries they load. Rebuilt only when an input
+# changes.
 initramfs_base() {
 	local kdir=$1 name=$2 init=$3
 	shift 3
 	local release key out staging mods path
+	local programs=("${INITRAMFS_PROGRAMS[@]}")
 	release=$(cat "$kdir/release")
 	key=$( {
-		echo "$release $*"
-		cat "$init" /bin/busybox "${BASH_SOURCE[0]}"
+		echo "$release $* ${programs[*]}"
+		cat "$init" /bin/busybox "${BASH_SOURCE[0]}" "${programs[@]}"
 	} | sha256sum | cut -c1-16)
 	out=$cache/$name/initrd-$key.cpio.gz
 	[ -e "$out" ] && { echo "$out"; return 0; }
@@ -35,6 +38,9 @@ initramfs_base() {
 			xz -dc "$path" >"$mods/kernel/$(basename "$path" .xz)"
 		done
 		cp "$kdir/lib/modules/$release"/modules.{order,builtin,builtin.modinfo} "$mods/"
+		for path in "${programs[@]}"; do
+			initramfs_add_program "$staging" "$path"
+		done
 		depmod -b "$staging" "$release"
 		(cd "$staging" && find . -mindepth 1 | cpio --quiet -o -H newc -R 0:0) |
 			gzip -1 >"$staging.cpio.gz"
@@ -45,6 +51,19 @@ initramfs_base() {
 		mv "$staging.cpio.gz" "$out"
 	) 8>"$cache/$name/.lock" || return 1
 	echo "$out"
+}
+
+# initramfs_add_program STAGING PATH: the program at its own path under
+# STAGING, with every shared library ldd names (the loader included).
+initramfs_add_program() {
+	local staging=$1 path=$2 lib
+	mkdir -p "$staging$(dirname "$path")"
+	cp -L "$path" "$staging$path"
+	for lib in $(ldd "$path" | grep -oE '/[^ ]+'); do
+		[ -e "$staging$lib" ] && continue
+		mkdir -p "$staging$(dirname "$lib")"
+		cp -L "$lib" "$staging$lib"
+	done
 }
 
 # initramfs_append BASE OUT FILE...

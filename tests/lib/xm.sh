@@ -1,0 +1,37 @@
+# What system tests that drive xend and xm share. Sourced after tap.sh; sets
+# bin, xm, xend, kernel and work (a temporary folder), and on exit stops
+# xend, every VMM and xenstored and removes work and /etc/xen/$XM_TEST_CONFIGS.
+root=$(repo_root)
+bin=$root/build/main
+xm=$bin/xm/xm
+xend=$bin/xend/xend
+kernel=$("$root/tools/guestkit" kernel)
+work=$(mktemp -d)
+xm_test_cleanup() {
+	"$xend" stop >/dev/null 2>&1
+	pkill -x xenon-vmm
+	pkill -x xenstored
+	# shellcheck disable=SC2086 # a glob on purpose
+	rm -rf "$work" ${XM_TEST_CONFIGS:+/etc/xen/$XM_TEST_CONFIGS}
+}
+trap xm_test_cleanup EXIT
+
+# wait_for FILE REGEX [SECONDS]: until a line of FILE matches.
+wait_for() {
+	local i
+	for ((i = 0; i < ${3:-120} * 5; i++)); do
+		tr -d '\r' <"$1" 2>/dev/null | grep -qE -- "$2" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+console_log() { echo "/var/log/xen/console/guest-$1.log"; }
+
+# send NAME COMMAND: types COMMAND at the domain's console.
+send() {
+	printf '%s\n' "$2" | timeout 10 "$xm" console "$1" >/dev/null 2>&1 &
+	sleep 1
+	kill $! 2>/dev/null
+	wait $! 2>/dev/null
+}
