@@ -9,7 +9,7 @@ bin=$root/build/main
 xm=$bin/xm/xm
 work=$(mktemp -d)
 export XENON_RUN_DIR=$work/run XENON_LOG_DIR=$work/log XENSTORED_PATH=$work/xenstored/socket \
-	XENON_CONFIG_DIR=$work/etc XENON_STATE_DIR=$work/state
+	XENSTORED_ROOTDIR=$work/xenstored XENON_CONFIG_DIR=$work/etc XENON_STATE_DIR=$work/state
 cleanup() {
 	"$bin/xend/xend" stop >/dev/null 2>&1
 	[ -n "${xenstored_pid:-}" ] && kill "$xenstored_pid" 2>/dev/null
@@ -21,7 +21,12 @@ kernel=$("$root/tools/guestkit" kernel)
 touch "$work/ramdisk"
 
 ok "xend starts (and starts xenstored)" "$bin/xend/xend" start
-xenstored_pid=$(pgrep -f "^$bin/xenstored/xenstored$" | head -1)
+# The xenstored that xend started for us: the one whose socket is ours.
+for pid in $(pgrep -x xenstored); do
+	tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "XENSTORED_PATH=$XENSTORED_PATH" &&
+		xenstored_pid=$pid
+done
+ok "... which runs with our socket" [ -n "${xenstored_pid:-}" ]
 
 create() { "$xm" create "$@" 2>&1; }
 
