@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "util.h"
+#include "vbd.h"
 
 #define DEFAULT_MEMORY_MB 128
 
@@ -353,6 +354,31 @@ static int get_strings(const struct loader *l, const char *name, char ***out, si
 	return 0;
 }
 
+/* Each disk entry must parse, and no two may name the same device. */
+static int check_disks(const struct loader *l, const struct xm_domain_config *c)
+{
+	uint32_t numbers[256];
+	if (c->ndisk > sizeof(numbers) / sizeof(numbers[0]))
+		return option_error(l, "disk", "has %zu entries; a domain takes at most %zu", c->ndisk,
+				    sizeof(numbers) / sizeof(numbers[0]));
+	for (size_t i = 0; i < c->ndisk; i++) {
+		struct vbd_spec s;
+		char why[512];
+		if (vbd_parse(c->disk[i], &s, why, sizeof(why)) < 0)
+			return option_error(l, "disk", "%s", why);
+		numbers[i] = s.number;
+		for (size_t k = 0; k < i; k++) {
+			if (numbers[k] == s.number) {
+				int r = option_error(l, "disk", "two entries name the same device (%s)", s.vdev);
+				vbd_spec_free(&s);
+				return r;
+			}
+		}
+		vbd_spec_free(&s);
+	}
+	return 0;
+}
+
 static int load(const struct loader *l, struct xm_domain_config *c)
 {
 	if (get_name(l, &c->name) < 0 ||
@@ -370,7 +396,7 @@ static int load(const struct loader *l, struct xm_domain_config *c)
 	    get_event(l, "on_poweroff", XM_ON_DESTROY, &c->on_poweroff) < 0 ||
 	    get_event(l, "on_reboot", XM_ON_RESTART, &c->on_reboot) < 0 ||
 	    get_event(l, "on_crash", XM_ON_RESTART, &c->on_crash) < 0 ||
-	    get_strings(l, "disk", &c->disk, &c->ndisk) < 0 ||
+	    get_strings(l, "disk", &c->disk, &c->ndisk) < 0 || check_disks(l, c) < 0 ||
 	    get_strings(l, "vif", &c->vif, &c->nvif) < 0)
 		return -1;
 	return 0;

@@ -955,6 +955,13 @@ static void domain_errors(void **state)
 			  "like 01234567-89ab-cdef-0123-456789abcdef");
 	assert_load_error("name = 'a'\nkernel = 'vmlinuz'\ndisk = 5\n",
 			  "vm.cfg:3: disk = 5: must be a string or a list of strings, not an integer");
+	/* Disk entries are checked when the config is read, naming the line. */
+	assert_load_error("name = 'a'\nkernel = 'vmlinuz'\ndisk = ['file:/srv/a.img,vda,w']\n",
+			  "vm.cfg:3: disk = [...]: disk entry 'file:/srv/a.img,vda,w': "
+			  "'vda' is not a device name Xen knows (xvda, xvdb1, hda, sdc, ...)");
+	assert_load_error("name = 'a'\nkernel = 'vmlinuz'\n"
+			  "disk = ['file:/srv/a.img,xvda,w', 'phy:sdb,51712,r']\n",
+			  "vm.cfg:3: disk = [...]: two entries name the same device (51712)");
 	assert_load_error("name = 'a'\nkernel = 'vmlinuz'\nvif = ['a',\n 5]\n",
 			  "vm.cfg:3: vif = [...]: item 2 of the list is an integer; each must be a "
 			  "string");
