@@ -100,6 +100,7 @@ int domain_create(struct domain *d, const struct domain_config *cfg)
 	atomic_store(&d->end, END_NONE);
 	atomic_store(&d->paused, cfg->start_paused);
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_init(&d->xen.gnttab.pin_lock, NULL);
 	pthread_cond_init(&d->ended_cond, NULL);
 	pthread_cond_init(&d->pause_cond, NULL);
 
@@ -246,6 +247,7 @@ void domain_destroy(struct domain *d)
 		v->fd = -1;
 	}
 	d->nr_vcpus = 0;
+	gnttab_destroy(&d->xen.gnttab);
 	guest_memory_destroy(&d->mem);
 	if (d->vm_fd >= 0)
 		close(d->vm_fd);

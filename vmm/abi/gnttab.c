@@ -1,12 +1,97 @@
 #include "abi/gnttab.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "abi/guest_access.h"
 #include "abi/xen.h"
 #include "abi/xen_public.h"
 #include "domain.h"
+
+/* The entry for `ref` as the guest sees it, or NULL past the table's end. */
+static grant_entry_v1_t *entry(const struct gnttab *g, const struct guest_memory *m, uint32_t ref)
+{
+	if (ref >= g->nr_frames * GNTTAB_ENTRIES_PER_FRAME)
+		return NULL;
+	return (grant_entry_v1_t *)m->xen_frames + ref;
+}
+
+static bool pins_ready(struct gnttab *g)
+{
+	if (!g->read_pins)
+		g->read_pins = calloc(GNTTAB_MAX_ENTRIES, sizeof(uint16_t));
+	if (!g->write_pins)
+		g->write_pins = calloc(GNTTAB_MAX_ENTRIES, sizeof(uint16_t));
+	return g->read_pins && g->write_pins;
+}
+
+/* Sets `bit` in the entry's flags, unless the guest changed the entry
+ * meanwhile: flags and domid are one 32-bit word, compared and swapped
+ * whole, as Xen does, so a grant ended or given to another domain
+ * between our check and our pin is never pinned. */
+static int pin_entry(grant_entry_v1_t *e, uint16_t backend, bool write)
+{
+	uint32_t *word = (uint32_t *)e; /* flags in the low half, domid in the high */
+	uint32_t old = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+	for (;;) {
+		uint16_t flags = (uint16_t)old, domid = (uint16_t)(old >> 16);
+		if ((flags & GTF_type_mask) != GTF_permit_access || domid != backend)
+			return GNTST_general_error;
+		if (write && (flags & GTF_readonly))
+			return GNTST_permission_denied;
+		uint32_t pinned = old | (write ? GTF_writing : GTF_reading);
+		if (__atomic_compare_exchange_n(word, &old, pinned, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return GNTST_okay;
+	}
+}
+
+int gnttab_map_grant(struct gnttab *g, const struct guest_memory *m, uint16_t backend, uint32_t ref,
+		     bool write, void **page)
+{
+	*page = NULL;
+	pthread_mutex_lock(&g->pin_lock);
+	grant_entry_v1_t *e = entry(g, m, ref);
+	int status = !e ? GNTST_bad_gntref : !pins_ready(g) ? GNTST_no_space : pin_entry(e, backend, write);
+	if (status == GNTST_okay) {
+		uint32_t frame = __atomic_load_n(&e->frame, __ATOMIC_ACQUIRE);
+		*page = guest_phys(m, (uint64_t)frame << PAGE_SHIFT, PAGE_SIZE);
+		uint64_t ram_end = m->ram_size + SPECIAL_PAGES * PAGE_SIZE;
+		/* Only the guest's RAM may be granted, not our pages in it. */
+		if (*page && (uint8_t *)*page >= m->ram + m->ram_size && (uint8_t *)*page < m->ram + ram_end)
+			*page = NULL;
+		if (*page) {
+			(write ? g->write_pins : g->read_pins)[ref]++;
+		} else {
+			status = GNTST_bad_page;
+		}
+	}
+	if (status == GNTST_bad_page) {
+		/* Unpin what this call pinned, unless others hold it too. */
+		uint16_t bit = write ? GTF_writing : GTF_reading;
+		if (!(write ? g->write_pins : g->read_pins)[ref])
+			__atomic_fetch_and(&e->flags, (uint16_t)~bit, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&g->pin_lock);
+	return status;
+}
+
+void gnttab_unmap_grant(struct gnttab *g, const struct guest_memory *m, uint32_t ref, bool write)
+{
+	pthread_mutex_lock(&g->pin_lock);
+	grant_entry_v1_t *e = entry(g, m, ref);
+	uint16_t *pins = write ? g->write_pins : g->read_pins;
+	if (e && pins && pins[ref] && --pins[ref] == 0)
+		__atomic_fetch_and(&e->flags, (uint16_t)~(write ? GTF_writing : GTF_reading), __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&g->pin_lock);
+}
+
+void gnttab_destroy(struct gnttab *g)
+{
+	free(g->read_pins);
+	free(g->write_pins);
+	g->read_pins = g->write_pins = NULL;
+}
 
 long gnttab_place_frame(struct domain *d, uint64_t idx, uint64_t gfn)
 {
