@@ -157,7 +157,9 @@ static bool parse_named_quota(char *arg)
 	if (!eq)
 		return false;
 	*eq = '\0';
-	return quota_set(arg, eq + 1);
+	bool ok = quota_set(arg, eq + 1);
+	*eq = '='; /* the error message shows the whole argument */
+	return ok;
 }
 
 /* One turn's work after the readiness callbacks. */
