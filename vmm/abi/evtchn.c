@@ -146,6 +146,35 @@ int evtchn_open_eventfd_backend(struct domain *d, int kick_fd, int notify_fd)
 	return (int)port;
 }
 
+int evtchn_bind_backend_eventfd(struct domain *d, uint32_t port, int kick_fd)
+{
+	pthread_mutex_lock(&d->lock);
+	struct evtchn *e = port_of(d, port);
+	int err = !e || e->state != EVTCHNSTAT_unbound ? -EINVAL : kvm_route_send_to_eventfd(d, port, kick_fd, false);
+	if (!err) {
+		e->state = EVTCHNSTAT_interdomain;
+		e->kvm_send = true;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (err)
+		log_err("binding the guest's event channel %u: %s", port,
+			err == -EINVAL ? "it is not an unbound port" : strerror(-err));
+	return err ? -1 : 0;
+}
+
+void evtchn_unbind_backend_eventfd(struct domain *d, uint32_t port)
+{
+	pthread_mutex_lock(&d->lock);
+	struct evtchn *e = port_of(d, port);
+	/* The guest may have closed it meanwhile, and even reused the number. */
+	if (e && e->state == EVTCHNSTAT_interdomain && e->kvm_send && !e->notify) {
+		kvm_route_send_to_eventfd(d, port, -1, true);
+		e->state = EVTCHNSTAT_unbound;
+		e->kvm_send = false;
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
 void evtchn_log_state(struct domain *d)
 {
 	struct shared_info *s = shared_info(d);

@@ -48,6 +48,14 @@ int evtchn_open_backend(struct domain *d, evtchn_notify_fn notify, void *opaque)
  * guest, both inside KVM (neither passes through this process). Returns the
  * port, or -1. */
 int evtchn_open_eventfd_backend(struct domain *d, int kick_fd, int notify_fd);
+/* Binds the guest's unbound `port` (the frontend's end, which it made with
+ * EVTCHNOP_alloc_unbound for domain 0) to a backend in this process: the
+ * guest's sends on it signal `kick_fd` inside KVM, never reaching a vCPU
+ * thread. 0, or -1 (logged) if the port is not an unbound one. */
+int evtchn_bind_backend_eventfd(struct domain *d, uint32_t port, int kick_fd);
+/* Undoes it: the port is unbound again, as in Xen when the remote end
+ * closes, so a frontend that reconnects may bind it anew. */
+void evtchn_unbind_backend_eventfd(struct domain *d, uint32_t port);
 /* Logs the ports in use and their pending and mask bits (a hung domain). */
 void evtchn_log_state(struct domain *d);
 /* Raises `port` in the guest, as the backend end of it. */

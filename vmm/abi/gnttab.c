@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "abi/guest_access.h"
 #include "abi/xen.h"
@@ -84,6 +85,45 @@ void gnttab_unmap_grant(struct gnttab *g, const struct guest_memory *m, uint32_t
 	if (e && pins && pins[ref] && --pins[ref] == 0)
 		__atomic_fetch_and(&e->flags, (uint16_t)~(write ? GTF_writing : GTF_reading), __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&g->pin_lock);
+}
+
+int gnttab_map_ring(struct gnttab *g, const struct guest_memory *m, uint16_t backend, const uint32_t *refs,
+		    unsigned n, struct gnttab_ring *ring)
+{
+	*ring = (struct gnttab_ring){ 0 };
+	if (n == 0 || n > GNTTAB_RING_MAX_PAGES)
+		return GNTST_general_error;
+	uint8_t *area = mmap(NULL, n * PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED)
+		return GNTST_no_space;
+	ring->area = area;
+	ring->pages = n;
+	for (unsigned i = 0; i < n; i++) {
+		void *page;
+		int status = gnttab_map_grant(g, m, backend, refs[i], true, &page);
+		if (status != GNTST_okay) {
+			gnttab_unmap_ring(g, m, ring);
+			return status;
+		}
+		ring->refs[ring->pinned++] = refs[i];
+		/* RAM is guest memory's file from offset 0 on, mapped at m->ram. */
+		off_t offset = (off_t)((uint8_t *)page - m->ram);
+		if (mmap(area + i * PAGE_SIZE, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, m->fd,
+			 offset) == MAP_FAILED) {
+			gnttab_unmap_ring(g, m, ring);
+			return GNTST_no_space;
+		}
+	}
+	return GNTST_okay;
+}
+
+void gnttab_unmap_ring(struct gnttab *g, const struct guest_memory *m, struct gnttab_ring *ring)
+{
+	for (unsigned i = 0; i < ring->pinned; i++)
+		gnttab_unmap_grant(g, m, ring->refs[i], true);
+	if (ring->area)
+		munmap(ring->area, ring->pages * PAGE_SIZE);
+	*ring = (struct gnttab_ring){ 0 };
 }
 
 void gnttab_destroy(struct gnttab *g)

@@ -40,6 +40,21 @@ int gnttab_map_grant(struct gnttab *g, const struct guest_memory *m, uint16_t ba
 void gnttab_unmap_grant(struct gnttab *g, const struct guest_memory *m, uint32_t ref, bool write);
 void gnttab_destroy(struct gnttab *g);
 
+/* A shared ring of `n` granted pages (a multi-page blkif or netif ring),
+ * mapped writable and contiguous in this process: each page is mapped
+ * again from guest memory's file, in the order of `refs`. */
+#define GNTTAB_RING_MAX_PAGES 16
+struct gnttab_ring {
+	void *area;     /* `pages` pages of address space */
+	unsigned pages;
+	unsigned pinned; /* how many of refs are mapped */
+	uint32_t refs[GNTTAB_RING_MAX_PAGES];
+};
+/* 0, or a GNTST_* status (<0) with nothing left mapped. */
+int gnttab_map_ring(struct gnttab *g, const struct guest_memory *m, uint16_t backend, const uint32_t *refs,
+		    unsigned n, struct gnttab_ring *ring);
+void gnttab_unmap_ring(struct gnttab *g, const struct guest_memory *m, struct gnttab_ring *ring);
+
 /* Places table frame `idx` at guest frame `gfn` (called with the domain lock). */
 long gnttab_place_frame(struct domain *d, uint64_t idx, uint64_t gfn);
 
