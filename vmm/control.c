@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../lib/control.h"
+#include "backends/blkback.h"
 #include "backends/console.h"
 #include "backends/xenstore.h"
 #include "log.h"
@@ -62,6 +63,18 @@ static json_int_t cpu_time_ns(void)
 	       ((json_int_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
 }
 
+static void describe_vbd(void *opaque, const struct blkback_vbd_info *v)
+{
+	json_array_append_new(
+		opaque, json_pack("{s:i, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "devid",
+				  (int)v->devid, "vdev", v->vdev, "kind", vbd_kind_name(v->kind), "target", v->target,
+				  "mode", vbd_mode_name(v->mode), "state", v->state, "rd_req", (json_int_t)v->rd_req,
+				  "wr_req", (json_int_t)v->wr_req, "f_req", (json_int_t)v->f_req, "ds_req",
+				  (json_int_t)v->ds_req, "oo_req", (json_int_t)v->oo_req, "rd_sect",
+				  (json_int_t)v->rd_sect, "wr_sect", (json_int_t)v->wr_sect, "errors",
+				  (json_int_t)v->errors));
+}
+
 static void reply_info(int fd)
 {
 	struct domain *d = server.dom;
@@ -82,7 +95,72 @@ static void reply_info(int fd)
 	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++)
 		json_object_set_new(r, params[i].name, json_integer((json_int_t)d->xen.params[params[i].param]));
 	json_object_set_new(r, "vcpu_running", json_boolean(domain_vcpu_running(d)));
+	json_t *vbds = json_array();
+	blkback_for_each(d, describe_vbd, vbds);
+	json_object_set_new(r, "vbds", vbds);
 	control_reply_ok(fd, r);
+}
+
+static bool parse_kind(const char *name, enum vbd_kind *out)
+{
+	static const enum vbd_kind kinds[] = { VBD_FILE, VBD_PHY, VBD_QCOW2, VBD_NBD };
+	for (size_t i = 0; name && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (strcmp(name, vbd_kind_name(kinds[i])) == 0) {
+			*out = kinds[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool parse_mode(const char *name, enum vbd_mode *out)
+{
+	static const enum vbd_mode modes[] = { VBD_READ, VBD_WRITE, VBD_WRITE_SHARED };
+	for (size_t i = 0; name && i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (strcmp(name, vbd_mode_name(modes[i])) == 0) {
+			*out = modes[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+static void vbd_attach(int fd, json_t *req)
+{
+	struct blkback_attach_request a = {
+		.devid = (uint32_t)json_integer_value(json_object_get(req, "devid")),
+		.vdev = json_string_value(json_object_get(req, "vdev")),
+		.target = json_string_value(json_object_get(req, "target")),
+		.cdrom = json_is_true(json_object_get(req, "cdrom")),
+		.backend = json_string_value(json_object_get(req, "backend")),
+		.frontend = json_string_value(json_object_get(req, "frontend")),
+	};
+	const char *kind = json_string_value(json_object_get(req, "kind"));
+	const char *mode = json_string_value(json_object_get(req, "mode"));
+	if (!a.devid || !a.target || !parse_kind(kind, &a.kind) || !parse_mode(mode, &a.mode)) {
+		control_reply_error(fd, "vbd-attach wants devid, vdev, kind (file, phy, qcow2, nbd), target, "
+				    "mode (r, w, w!), backend and frontend");
+		return;
+	}
+	char err[512];
+	uint64_t sectors;
+	unsigned sector_size;
+	if (blkback_attach(server.dom, &a, &sectors, &sector_size, err, sizeof(err)) < 0)
+		control_reply_error(fd, "%s", err);
+	else
+		control_reply_ok(fd, json_pack("{s:I, s:i}", "sectors", (json_int_t)sectors, "sector_size",
+					       (int)sector_size));
+}
+
+static void vbd_detach(int fd, json_t *req)
+{
+	char err[256];
+	uint32_t devid = (uint32_t)json_integer_value(json_object_get(req, "devid"));
+	bool force = json_is_true(json_object_get(req, "force"));
+	if (blkback_detach(server.dom, devid, force, err, sizeof(err)) < 0)
+		control_reply_error(fd, "%s", err);
+	else
+		control_reply_ok(fd, NULL);
 }
 
 static void reply_xenstore_ring(int fd, json_t *req)
@@ -142,6 +220,10 @@ static bool handle(struct client *c)
 		control_reply_ok(c->fd, NULL);
 	} else if (strcmp(op, "xenstore-ring") == 0) {
 		reply_xenstore_ring(c->fd, req);
+	} else if (strcmp(op, "vbd-attach") == 0) {
+		vbd_attach(c->fd, req);
+	} else if (strcmp(op, "vbd-detach") == 0) {
+		vbd_detach(c->fd, req);
 	} else {
 		control_reply_error(c->fd, "unknown request '%s'", op);
 	}

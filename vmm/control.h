@@ -6,6 +6,23 @@
  *   destroy         end the domain now, and this process with it
  *   watch           this connection hears {"event":"ended","reason":R}
  *   xenstore-ring   {gfn, port} -> the ring's memory and eventfds, for xenstored
+ *   vbd-attach      {devid, vdev, kind, target, mode, cdrom, backend, frontend}
+ *                   -> {sectors, sector_size}. Opens the disk (kind, target and
+ *                   mode as lib/vbd.h names them: "file", "phy", "qcow2",
+ *                   "nbd"; "r", "w", "w!") and serves it as vbd `devid`. xend
+ *                   has written the backend folder (`backend`, its XenStore
+ *                   path); the VMM adds its own nodes there (features, size,
+ *                   state) and follows the frontend at `frontend`. An error
+ *                   names the disk and why, and leaves nothing open.
+ *   vbd-detach      {devid, force}: without force, asks the guest to let go
+ *                   (backend state Closing) and replies at once; the backend
+ *                   reaches Closed (6) once the guest has closed its end, and
+ *                   the VMM then forgets the device. With force, closes it now
+ *                   (state Closed before the reply).
+ *   info            (as above) also carries "vbds": [{devid, vdev, kind,
+ *                   target, mode, state, rd_req, wr_req, f_req, ds_req,
+ *                   oo_req, rd_sect, wr_sect, errors}], the statistics xentop
+ *                   and xm list --long show.
  *
  * A domain that has ended stays, in state "shutdown" with its reason, until
  * destroy: xend decides what on_poweroff and friends mean. */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backends/blkback.h"
 #include "backends/console.h"
 #include "control.h"
 #include "domain.h"
@@ -136,6 +137,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (console_start(&dom) < 0 || (control && control_server_start(&dom) < 0)) {
 		control_server_stop();
+		blkback_teardown(&dom);
 		domain_destroy(&dom);
 		return 1;
 	}
@@ -145,6 +147,7 @@ int main(int argc, char **argv)
 	if (control && end != END_DESTROY)
 		control_server_wait_release(&dom, end);
 	control_server_stop();
+	blkback_teardown(&dom);
 	if (end == END_DESTROY || end == END_CRASH) {
 		domain_log_registers(&dom); /* where it was, for whoever looks into it */
 		evtchn_log_state(&dom);

@@ -16,6 +16,7 @@
 
 struct console;
 struct xenstore_ring;
+struct vbd;
 struct domain;
 struct vcpu;
 
@@ -37,6 +38,7 @@ struct xen {
 	unsigned unknown_count;         /* unhandled hypercalls, all told */
 	struct console *console;        /* backends/console.c */
 	struct xenstore_ring *xenstore; /* backends/xenstore.c; NULL when the domain has no XenStore */
+	struct vbd *vbds;               /* backends/blkback.c: the domain's disks */
 };
 
 /* Turns on KVM's Xen support for the VM and sets the domain's Xen state. */
