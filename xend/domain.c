@@ -42,7 +42,7 @@ static void record_path(const struct xdomain *d, char *buf, size_t len)
 	snprintf(buf, len, "%s/domains/%s.json", xend.state_dir, d->uuid);
 }
 
-static void record_save(const struct xdomain *d)
+void domain_save_record(const struct xdomain *d)
 {
 	char path[512], tmp[520];
 	record_path(d, path, sizeof(path));
@@ -247,7 +247,7 @@ static int connect_vmm(struct xdomain *d, char *err, size_t errlen)
 	return -1;
 }
 
-static json_t *vmm_call(struct xdomain *d, const char *op, char *err, size_t errlen)
+json_t *domain_vmm_call(struct xdomain *d, const json_t *request, char *err, size_t errlen)
 {
 	char path[256];
 	control_vmm_path(d->domid, path, sizeof(path));
@@ -256,10 +256,16 @@ static json_t *vmm_call(struct xdomain *d, const char *op, char *err, size_t err
 		snprintf(err, errlen, "domain %u's VMM does not answer: %s", d->domid, strerror(errno));
 		return NULL;
 	}
-	json_t *req = json_pack("{s:s}", "op", op);
-	json_t *rep = control_call(fd, req, NULL, NULL, err, errlen);
-	json_decref(req);
+	json_t *rep = control_call(fd, request, NULL, NULL, err, errlen);
 	close(fd);
+	return rep;
+}
+
+static json_t *vmm_call(struct xdomain *d, const char *op, char *err, size_t errlen)
+{
+	json_t *req = json_pack("{s:s}", "op", op);
+	json_t *rep = domain_vmm_call(d, req, err, errlen);
+	json_decref(req);
 	return rep;
 }
 
@@ -324,7 +330,7 @@ static int bring_up(struct xdomain *d, bool paused, char *err, size_t errlen)
 	uint32_t console_port = (uint32_t)json_integer_value(json_object_get(info, "console_port"));
 	json_decref(info);
 	if (store_make_domain(d, store_gfn, store_port, console_gfn, console_port, err, errlen) < 0 ||
-	    store_introduce(d, store_gfn, store_port, err, errlen) < 0)
+	    store_introduce(d, store_gfn, store_port, err, errlen) < 0 || vbd_attach_all(d, err, errlen) < 0)
 		return -1;
 	if (!paused) {
 		json_t *r = vmm_call(d, "unpause", err, errlen);
@@ -333,7 +339,7 @@ static int bring_up(struct xdomain *d, bool paused, char *err, size_t errlen)
 		json_decref(r);
 	}
 	snprintf(d->state, sizeof(d->state), "%s", paused ? "paused" : "running");
-	record_save(d);
+	domain_save_record(d);
 	log_info("domain %s (%u) started%s", d->name, d->domid, paused ? ", paused" : "");
 	return 0;
 }
@@ -356,7 +362,14 @@ struct xdomain *domain_create(json_t *config, bool paused, char *err, size_t err
 		free(d);
 		return NULL;
 	}
-	d->config = json_incref(config);
+	/* Its own copy: its disks change with block-attach and block-detach,
+	 * and a rename-restart's old domain keeps the config it had. */
+	d->config = json_deep_copy(config);
+	if (!d->config) {
+		snprintf(err, errlen, "out of memory");
+		free(d);
+		return NULL;
+	}
 	d->domid = xend.next_domid++;
 	d->start_time = time(NULL);
 	d->burst_start = d->start_time;
@@ -431,12 +444,15 @@ static void restart(struct xdomain *old, bool keep_old)
 			domain_destroy(old, err, sizeof(err));
 		return;
 	}
-	json_t *config = json_incref(old->config);
+	/* A copy: a rename-restart's old domain gives its disks up below. */
+	json_t *config = json_deep_copy(old->config);
 	char err[512];
 	if (keep_old) {
-		/* rename-restart: the old one stays, renamed after its UUID. */
+		/* rename-restart: the old one stays, renamed after its UUID,
+		 * its disks the new one's. */
 		snprintf(old->name, sizeof(old->name), "Domain-%s", old->uuid);
-		record_save(old);
+		vbd_release_all(old);
+		domain_save_record(old);
 	} else {
 		domain_destroy(old, err, sizeof(err));
 	}

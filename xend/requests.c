@@ -7,6 +7,22 @@
  *   shutdown {domain, reboot}     ask the guest to power off or reboot
  *   destroy, pause, unpause {domain}
  *   console  {domain}             -> {domid, name, tty}
+ *   describe {domain}             -> {domain: {... as list gives, and "vbds":
+ *                                     the VMM's statistics, as its info has them}}
+ *   block-attach {domain, disk}   disk: one disk = [...] entry
+ *                                 ("phy:/dev/vg/x,xvdb,w") -> {devid}
+ *   block-detach {domain, dev, force}
+ *                                 dev: xvdb or its number; unless forced,
+ *                                 waits up to 10 s for the guest to let go
+ *   block-list {domain}           -> {devices: [{devid, vdev, backend_id,
+ *                                     handle, state, event_channel, ring_ref,
+ *                                     backend_path, protocol, device_type,
+ *                                     mode, params, and where the VMM counts
+ *                                     them rd_req, wr_req, oo_req, f_req,
+ *                                     ds_req, rd_sect, wr_sect, errors}]}
+ *                                 by devid; numbers the guest has not written
+ *                                 are -1, strings absent; handle is the
+ *                                 frontend's, which a vbd has not: 0, as Xen
  */
 #include <stdio.h>
 #include <string.h>
@@ -48,6 +64,10 @@ static json_t *describe(struct xdomain *d)
 			      (json_int_t)d->start_time, "on_poweroff", on_names[d->on_poweroff], "on_reboot",
 			      on_names[d->on_reboot], "on_crash", on_names[d->on_crash], "tty", d->tty,
 			      "config", d->config);
+	/* Each disk's statistics, for xm list --long. */
+	json_t *vbds = json_object_get(info, "vbds");
+	if (json_is_array(vbds))
+		json_object_set(j, "vbds", vbds);
 	json_decref(info);
 	return j;
 }
@@ -99,6 +119,32 @@ static struct xdomain *target(int fd, json_t *req)
 	return d;
 }
 
+static void do_block_attach(int fd, struct xdomain *d, json_t *req)
+{
+	const char *disk = json_string_value(json_object_get(req, "disk"));
+	char err[512];
+	uint32_t devid;
+	if (!disk)
+		control_reply_error(fd, "block-attach needs a disk (\"disk\": \"file:/srv/a.img,xvdb,w\")");
+	else if (vbd_attach(d, disk, &devid, err, sizeof(err)) < 0)
+		control_reply_error(fd, "%s", err);
+	else
+		control_reply_ok(fd, json_pack("{s:I}", "devid", (json_int_t)devid));
+}
+
+static void do_block_detach(int fd, struct xdomain *d, json_t *req)
+{
+	const char *dev = json_string_value(json_object_get(req, "dev"));
+	bool force = json_is_true(json_object_get(req, "force"));
+	char err[512];
+	if (!dev)
+		control_reply_error(fd, "block-detach needs a device (\"dev\": \"xvdb\")");
+	else if (vbd_detach(d, dev, force, err, sizeof(err)) < 0)
+		control_reply_error(fd, "%s", err);
+	else
+		control_reply_ok(fd, NULL);
+}
+
 void request_handle(int fd)
 {
 	json_t *req = NULL;
@@ -140,6 +186,12 @@ void request_handle(int fd)
 					       "tty", d->tty));
 	} else if (strcmp(op, "describe") == 0) {
 		control_reply_ok(fd, json_pack("{s:o}", "domain", describe(d)));
+	} else if (strcmp(op, "block-attach") == 0) {
+		do_block_attach(fd, d, req);
+	} else if (strcmp(op, "block-detach") == 0) {
+		do_block_detach(fd, d, req);
+	} else if (strcmp(op, "block-list") == 0) {
+		control_reply_ok(fd, json_pack("{s:o}", "devices", vbd_list(d)));
 	} else {
 		control_reply_error(fd, "unknown request '%s'", op);
 	}

@@ -132,29 +132,51 @@ static bool put_tree(xs_transaction_t t, const struct xdomain *d, uint64_t store
 	return ok;
 }
 
-int store_make_domain(const struct xdomain *d, uint64_t store_gfn, uint32_t store_port,
-		      uint64_t console_gfn, uint32_t console_port, char *err, size_t errlen)
+/* Runs `fill` in one transaction, again while another commit got in first.
+ * 0, or -1 with errno set. */
+static int in_transaction(bool (*fill)(xs_transaction_t t, const void *arg), const void *arg)
 {
-	if (store_open(err, errlen) < 0)
-		return -1;
 	for (int attempt = 0; attempt < 10; attempt++) {
 		xs_transaction_t t = xs_transaction_start(xsh);
 		if (t == XBT_NULL)
-			break;
-		bool ok = put_tree(t, d, store_gfn, store_port, console_gfn, console_port);
-		if (!ok) {
+			return -1;
+		if (!fill(t, arg)) {
 			int e = errno;
 			xs_transaction_end(xsh, t, true);
-			snprintf(err, errlen, "writing domain %u's XenStore tree: %s", d->domid, strerror(e));
+			errno = e;
 			return -1;
 		}
 		if (xs_transaction_end(xsh, t, false))
 			return 0;
 		if (errno != EAGAIN)
-			break;
+			return -1;
 	}
-	snprintf(err, errlen, "writing domain %u's XenStore tree: %s", d->domid, strerror(errno));
 	return -1;
+}
+
+struct domain_tree {
+	const struct xdomain *d;
+	uint64_t store_gfn, console_gfn;
+	uint32_t store_port, console_port;
+};
+
+static bool fill_domain_tree(xs_transaction_t t, const void *arg)
+{
+	const struct domain_tree *tree = arg;
+	return put_tree(t, tree->d, tree->store_gfn, tree->store_port, tree->console_gfn, tree->console_port);
+}
+
+int store_make_domain(const struct xdomain *d, uint64_t store_gfn, uint32_t store_port,
+		      uint64_t console_gfn, uint32_t console_port, char *err, size_t errlen)
+{
+	if (store_open(err, errlen) < 0)
+		return -1;
+	const struct domain_tree tree = { d, store_gfn, console_gfn, store_port, console_port };
+	if (in_transaction(fill_domain_tree, &tree) < 0) {
+		snprintf(err, errlen, "writing domain %u's XenStore tree: %s", d->domid, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int store_introduce(const struct xdomain *d, uint64_t gfn, uint32_t port, char *err, size_t errlen)
@@ -189,4 +211,90 @@ void store_forget_domain(const struct xdomain *d)
 	xs_rm(xsh, XBT_NULL, path);
 	snprintf(path, sizeof(path), "/vm/%s", d->uuid);
 	xs_rm(xsh, XBT_NULL, path);
+	/* Its devices' backends, which dom0 serves. */
+	static const char *const classes[] = { "vbd", "vif" };
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+		snprintf(path, sizeof(path), "/local/domain/0/backend/%s/%u", classes[i], d->domid);
+		xs_rm(xsh, XBT_NULL, path);
+	}
+}
+
+/* The permissions a folder's owner and reader make. */
+static unsigned folder_perms(const struct store_folder *f, struct xs_permissions perms[2])
+{
+	perms[0] = (struct xs_permissions){ .id = f->owner, .perms = XS_PERM_NONE };
+	perms[1] = (struct xs_permissions){ .id = f->reader, .perms = XS_PERM_READ };
+	return f->reader == f->owner ? 1 : 2;
+}
+
+static bool fill_folder(xs_transaction_t t, const void *arg)
+{
+	const struct store_folder *f = arg;
+	struct xs_permissions perms[2];
+	unsigned nperms = folder_perms(f, perms);
+	if (f->parent) {
+		unsigned len;
+		char *there = xs_read(xsh, t, f->parent, &len);
+		free(there);
+		if (!there && !put(t, f->parent, NULL, perms, nperms))
+			return false;
+	}
+	xs_rm(xsh, t, f->path);
+	if (!put(t, f->path, NULL, perms, nperms))
+		return false;
+	for (size_t i = 0; i < f->nnodes; i++) {
+		char path[256];
+		snprintf(path, sizeof(path), "%s/%s", f->path, f->nodes[i].name);
+		if (!put(t, path, f->nodes[i].value, NULL, 0)) /* the folder's permissions, inherited */
+			return false;
+	}
+	return true;
+}
+
+int store_put_folder(const struct store_folder *f, char *err, size_t errlen)
+{
+	if (store_open(err, errlen) < 0)
+		return -1;
+	if (in_transaction(fill_folder, f) < 0) {
+		snprintf(err, errlen, "writing %s in XenStore: %s", f->path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct paths {
+	const char *const *paths;
+	size_t n;
+};
+
+static bool fill_removal(xs_transaction_t t, const void *arg)
+{
+	const struct paths *p = arg;
+	for (size_t i = 0; i < p->n; i++)
+		if (!xs_rm(xsh, t, p->paths[i]) && errno != ENOENT)
+			return false;
+	return true;
+}
+
+int store_remove(const char *const *paths, size_t n)
+{
+	char err[128];
+	if (store_open(err, sizeof(err)) < 0)
+		return -1;
+	const struct paths p = { paths, n };
+	return in_transaction(fill_removal, &p);
+}
+
+char *store_read(const char *path)
+{
+	char err[128];
+	unsigned len;
+	return store_open(err, sizeof(err)) < 0 ? NULL : xs_read(xsh, XBT_NULL, path, &len);
+}
+
+char **store_list(const char *path, unsigned *n)
+{
+	char err[128];
+	*n = 0;
+	return store_open(err, sizeof(err)) < 0 ? NULL : xs_directory(xsh, XBT_NULL, path, n);
 }

@@ -12,6 +12,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "vbd.h"
+
 enum on_event { ON_DESTROY, ON_RESTART, ON_PRESERVE, ON_RENAME_RESTART };
 
 struct xdomain {
@@ -53,6 +55,11 @@ int domain_shutdown(struct xdomain *d, const char *how, char *err, size_t errlen
 int domain_pause(struct xdomain *d, bool pause, char *err, size_t errlen);
 /* The VMM's answer to "info", refreshed; NULL if it does not answer. */
 json_t *domain_info(struct xdomain *d);
+/* One request to the domain's VMM (not consumed): its reply, or NULL with
+ * the VMM's error (or why it did not answer) in `err`. */
+json_t *domain_vmm_call(struct xdomain *d, const json_t *request, char *err, size_t errlen);
+/* Keeps the domain's record (its config as it stands) for a later xend. */
+void domain_save_record(const struct xdomain *d);
 /* The VMM said the domain ended (or went away): apply on_* . */
 void domain_ended(struct xdomain *d);
 /* At start: takes back the domains an earlier xend left running. */
@@ -67,6 +74,65 @@ int store_make_domain(const struct xdomain *d, uint64_t store_gfn, uint32_t stor
 int store_introduce(const struct xdomain *d, uint64_t gfn, uint32_t port, char *err, size_t errlen);
 int store_write(const struct xdomain *d, const char *rel_path, const char *value);
 void store_forget_domain(const struct xdomain *d);
+
+/* A device's folder (a vbd's backend or frontend), written in one go. */
+struct store_node {
+	const char *name;
+	const char *value;
+};
+struct store_folder {
+	const char *path;
+	const char *parent;     /* made first, with the same permissions, if absent; or NULL */
+	uint32_t owner, reader; /* reader == owner: the owner alone may see it */
+	const struct store_node *nodes;
+	size_t nnodes;
+};
+/* Writes the folder and its nodes in one transaction, replacing whatever
+ * was at its path. 0, or -1 with `err` naming the path. */
+int store_put_folder(const struct store_folder *f, char *err, size_t errlen);
+/* Removes the paths in one transaction. 0, or -1 with errno set. */
+int store_remove(const char *const *paths, size_t n);
+/* A node's value (malloc'd), or NULL if it is absent. */
+char *store_read(const char *path);
+/* The names in a folder (one malloc'd block), or NULL if it is absent. */
+char **store_list(const char *path, unsigned *n);
+
+/* vbd.c: the domain's virtual block devices (Xen's vbd), one disk = [...]
+ * entry each: XenStore's backend and frontend folders, the VMM's blkback. */
+/* At create, before the unpause: attaches every disk of the config. */
+int vbd_attach_all(struct xdomain *d, char *err, size_t errlen);
+/* block-attach: attaches one disk to a running domain and keeps it in the
+ * domain's config and record; its vbd number in *devid. */
+int vbd_attach(struct xdomain *d, const char *entry, uint32_t *devid, char *err, size_t errlen);
+/* block-detach: DEV is the guest's name (xvdb) or the number. Unless
+ * forced, waits for the guest to let go. */
+int vbd_detach(struct xdomain *d, const char *dev, bool force, char *err, size_t errlen);
+/* A domain that stays, dead, beside its restarted self (rename-restart)
+ * gives its disks up to it, as Xen's xend released its devices. */
+void vbd_release_all(struct xdomain *d);
+/* block-list: the domain's devices as its frontend folders and the VMM's
+ * statistics show them. */
+json_t *vbd_list(struct xdomain *d);
+
+/* vbd_share.c: Xen's rule for sharing a disk between domains (its block
+ * hotplug script's check_sharing), on disks already told apart. */
+struct vbd_identity {
+	bool block;            /* a block device: `dev` is its st_rdev */
+	uint64_t dev, ino;     /* a file: st_dev and st_ino */
+};
+struct vbd_user {
+	struct vbd_identity id;
+	enum vbd_mode mode;
+	uint32_t domid;
+	const char *domain;    /* its name */
+	char vdev[VBD_NAME_MAX]; /* the guest's name for the disk */
+};
+/* Whether `want` (a disk at `target`) may join `users`: "w" only a disk
+ * nobody else has, "r" one nobody else has writable, "w!" any; and no
+ * domain has the same disk writable twice. 0, or -1 with one line in `err`
+ * naming both users and what to do. */
+int vbd_share_check(const struct vbd_user *want, const char *target, const struct vbd_user *users, size_t n,
+		    char *err, size_t errlen);
 
 /* requests.c */
 void request_handle(int fd);

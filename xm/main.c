@@ -11,9 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "block.h"
 #include "console.h"
 #include "control.h"
 #include "domain_config.h"
+#include "vbd.h"
 
 struct command {
 	const char *name;
@@ -188,8 +190,11 @@ static void print_sxp(json_t *d)
 		printf("        )\n    )\n");
 		size_t i;
 		json_t *dev;
-		json_array_foreach(json_object_get(config, "disk"), i, dev)
-			printf("    (device (vbd (uname '%s')))\n", json_string_value(dev));
+		json_array_foreach(json_object_get(config, "disk"), i, dev) {
+			printf("    ");
+			xm_vbd_sxp_print(stdout, json_string_value(dev), json_object_get(d, "vbds"));
+			printf("\n");
+		}
 		json_array_foreach(json_object_get(config, "vif"), i, dev)
 			printf("    (device (vif (spec '%s')))\n", json_string_value(dev));
 	}
@@ -367,6 +372,79 @@ static int print_field(int argc, char **argv, const char *field)
 static int cmd_domid(int argc, char **argv) { return print_field(argc, argv, "domid"); }
 static int cmd_domname(int argc, char **argv) { return print_field(argc, argv, "name"); }
 
+/* ---- block-attach, block-detach, block-list ---- */
+
+static int cmd_block_attach(int argc, char **argv)
+{
+	if (argc != 5)
+		return usage_error("'xm block-attach' requires 4 arguments.");
+	/* The entry a config's disk = [...] would hold, checked as xm create
+	 * checks those. */
+	char entry[1024];
+	if (snprintf(entry, sizeof(entry), "%s,%s,%s", argv[2], argv[3], argv[4]) >= (int)sizeof(entry))
+		return usage_error("<BackDev> is too long");
+	struct vbd_spec s;
+	char err[512];
+	if (vbd_parse(entry, &s, err, sizeof(err)) < 0) {
+		fprintf(stderr, "Error: %s\n", err);
+		return 1;
+	}
+	vbd_spec_free(&s);
+	json_t *reply = xend_call(json_pack("{s:s, s:s, s:s}", "op", "block-attach", "domain", argv[1], "disk", entry));
+	json_decref(reply);
+	return reply ? 0 : 1;
+}
+
+/* Splits ARGS into `want` operands and the flag `flag` (short or long),
+ * which may come anywhere, as Xen's xm took them; 0, or a usage error. */
+static int operands_and_flag(int argc, char **argv, const char *const flag[2], bool *set, const char **out,
+			     int want)
+{
+	int n = 0;
+	*set = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], flag[0]) == 0 || strcmp(argv[i], flag[1]) == 0)
+			*set = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error("unknown option %s", argv[i]);
+		else if (n < want)
+			out[n++] = argv[i];
+		else
+			return usage_error("too many arguments");
+	}
+	if (n < want)
+		return usage_error(n == 0 ? "no domain given" : "no device given");
+	return 0;
+}
+
+static int cmd_block_detach(int argc, char **argv)
+{
+	static const char *const force_flag[2] = { "-f", "--force" };
+	const char *args[2];
+	bool force;
+	if (operands_and_flag(argc, argv, force_flag, &force, args, 2))
+		return 1;
+	json_t *reply = xend_call(json_pack("{s:s, s:s, s:s, s:b}", "op", "block-detach", "domain", args[0], "dev",
+					    args[1], "force", force));
+	json_decref(reply);
+	return reply ? 0 : 1;
+}
+
+static int cmd_block_list(int argc, char **argv)
+{
+	static const char *const long_flag[2] = { "-l", "--long" };
+	const char *domain;
+	bool longform;
+	if (operands_and_flag(argc, argv, long_flag, &longform, &domain, 1))
+		return 1;
+	json_t *reply = xend_call(json_pack("{s:s, s:s}", "op", "block-list", "domain", domain));
+	if (!reply)
+		return 1;
+	xm_block_list_print(stdout, json_object_get(reply, "devices"), longform);
+	json_decref(reply);
+	return 0;
+}
+
 static int cmd_not_yet(int argc, char **argv)
 {
 	fprintf(stderr, "Error: xm %s is not available yet in Xenon (save, restore and migration are coming).\n",
@@ -377,6 +455,11 @@ static int cmd_not_yet(int argc, char **argv)
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
+	{ "block-attach", cmd_block_attach, "<Domain> <BackDev> <FrontDev> <Mode>",
+	  "Create a new virtual block device." },
+	{ "block-detach", cmd_block_detach, "<Domain> <DevId> [-f|--force]",
+	  "Destroy a domain's virtual block device." },
+	{ "block-list", cmd_block_list, "<Domain> [--long]", "List virtual block devices for a domain." },
 	{ "console", cmd_console, "<Domain>", "Attach to <Domain>'s console (Ctrl-] detaches)." },
 	{ "create", cmd_create, "[-c] [-p] <ConfigFile> [var=value ...]", "Create a domain based on <ConfigFile>." },
 	{ "destroy", cmd_destroy, "<Domain>", "Terminate a domain immediately." },
@@ -409,8 +492,12 @@ static int cmd_help(int argc, char **argv)
 		return 0;
 	}
 	printf("Usage: xm <subcommand> [args]\n\nControl, list, and manipulate Xen guest instances.\n\n");
+	int width = 0;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		printf(" %-10s %s\n", commands[i].name, commands[i].help);
+		if ((int)strlen(commands[i].name) > width)
+			width = (int)strlen(commands[i].name);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		printf(" %-*s %s\n", width, commands[i].name, commands[i].help);
 	printf("\n<Domain> can be the domain's name or its ID.\n");
 	return argc > 1 ? 1 : 0;
 }

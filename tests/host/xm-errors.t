@@ -64,6 +64,28 @@ like "an unknown subcommand is named" "$out" '^Error: Subcommand frobnicate not 
 out=$("$xm" pause 2>&1)
 like "a command without its domain says so, with its usage" "$out" '^Usage: xm pause <Domain>'
 
+# Disks: what is refused before any guest is involved.
+touch "$work/disk.img"
+out=$("$xm" block-attach nosuch "file:$work/disk.img" xvdb w 2>&1)
+is "block-attach to a domain that does not exist fails" "$?" 1
+is "... naming the domain" "$out" "Error: Domain 'nosuch' does not exist."
+out=$("$xm" block-attach web file:disk.img xvdb w 2>&1)
+like "block-attach checks the disk as a config's disk = [...] entry" "$out" \
+	"^Error: disk entry 'file:disk.img,xvdb,w': .*absolute"
+out=$("$xm" block-attach web "file:$work/disk.img" vdb w 2>&1)
+like "... naming a device Xen does not know" "$out" "'vdb' is not a device name Xen knows"
+out=$("$xm" block-attach web "file:$work/disk.img" xvdb rw! 2>&1)
+like "... and a mode that is none of r, w, w!" "$out" "mode 'rw!' is none of r, w and w!"
+out=$("$xm" block-attach web "file:$work/disk.img" xvdb 2>&1)
+like "block-attach without its mode shows its usage" "$out" '^Usage: xm block-attach <Domain> <BackDev> <FrontDev> <Mode>'
+out=$("$xm" block-detach nosuch xvdb 2>&1)
+is "block-detach names a domain that does not exist" "$out" "Error: Domain 'nosuch' does not exist."
+out=$("$xm" block-detach nosuch 2>&1)
+like "block-detach without its device says so" "$out" '^Error: no device given'
+out=$("$xm" block-list nosuch --long 2>&1)
+is "block-list names a domain that does not exist" "$out" "Error: Domain 'nosuch' does not exist."
+is "no backend is left in XenStore" "$(xenstore-list /local/domain/0/backend 2>/dev/null)" ""
+
 ok "xend stop" "$bin/xend/xend" stop
 out=$("$xm" list 2>&1)
 like "with xend stopped, xm says to start it" "$out" 'Is xend running\?'

@@ -1,0 +1,501 @@
+/* A domain's virtual block devices (Xen's vbd), one `disk = [...]` entry
+ * each, as Xen's xend and its block hotplug script set them up:
+ *
+ *   /local/domain/0/backend/vbd/D/N    dom0's, readable by D: what to serve
+ *                                      (params, mode, type, ...); the VMM's
+ *                                      blkback adds its own nodes and state
+ *   /local/domain/D/device/vbd/N       D's own: where the backend is; the
+ *                                      guest's blkfront writes its ring-ref,
+ *                                      event-channel and state there
+ *
+ * N is Xen's vbd number for the guest's device name (lib/vbd.h). The
+ * domain's config keeps the entries of the disks it has now ("disk"), so a
+ * restarted xend and an on_reboot restart find the same set. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "xend.h"
+
+#define DETACH_WAIT_MS 10000
+#define DETACH_POLL_MS 100
+#define XENBUS_STATE_CLOSED "6"
+
+static void backend_path(const struct xdomain *d, uint32_t devid, char *buf, size_t len)
+{
+	snprintf(buf, len, "/local/domain/0/backend/vbd/%u/%u", d->domid, devid);
+}
+
+static void frontend_path(const struct xdomain *d, uint32_t devid, char *buf, size_t len)
+{
+	snprintf(buf, len, "/local/domain/%u/device/vbd/%u", d->domid, devid);
+}
+
+/* The config's disk entries, which it gets if it has none. */
+static json_t *disk_entries(struct xdomain *d)
+{
+	json_t *disks = json_object_get(d->config, "disk");
+	if (!json_is_array(disks)) {
+		disks = json_array();
+		json_object_set_new(d->config, "disk", disks);
+	}
+	return disks;
+}
+
+/* The index in the domain's disk entries of the one that is vbd `devid`;
+ * -1 if none is. */
+static long find_entry(struct xdomain *d, uint32_t devid)
+{
+	size_t i;
+	json_t *entry;
+	json_array_foreach(disk_entries(d), i, entry) {
+		struct vbd_spec s;
+		char why[256];
+		if (!json_is_string(entry) || vbd_parse(json_string_value(entry), &s, why, sizeof(why)) < 0)
+			continue;
+		bool found = s.number == devid;
+		vbd_spec_free(&s);
+		if (found)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* What tells this disk from others: the device a block device is, the
+ * inode a file is. False for what has no local backing (NBD) or cannot
+ * be looked at. */
+static bool disk_identity(const struct vbd_spec *s, struct vbd_identity *id)
+{
+	struct stat st;
+	if (s->kind == VBD_NBD || stat(s->target, &st) < 0)
+		return false;
+	if (S_ISBLK(st.st_mode))
+		*id = (struct vbd_identity){ .block = true, .dev = st.st_rdev };
+	else
+		*id = (struct vbd_identity){ .dev = st.st_dev, .ino = st.st_ino };
+	return true;
+}
+
+/* The disk must be there, of its kind, and open to us in its mode. */
+static int check_target(const struct vbd_spec *s, char *err, size_t errlen)
+{
+	if (s->kind == VBD_NBD)
+		return 0; /* a server elsewhere: the VMM says if it answers */
+	struct stat st;
+	int mode = s->mode == VBD_READ ? R_OK : R_OK | W_OK;
+	if (stat(s->target, &st) < 0 || access(s->target, mode) < 0) {
+		if (errno == ENOENT)
+			snprintf(err, errlen, "Disk %s (%s) does not exist", s->target, s->vdev);
+		else
+			snprintf(err, errlen, "Disk %s (%s): %s", s->target, s->vdev, strerror(errno));
+		return -1;
+	}
+	if (s->kind == VBD_PHY && !S_ISBLK(st.st_mode)) {
+		snprintf(err, errlen, "Disk %s (%s) is not a block device (phy: takes one; file: an image)", s->target,
+			 s->vdev);
+		return -1;
+	}
+	if (s->kind != VBD_PHY && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "Disk %s (%s) is a directory, not an image", s->target, s->vdev);
+		return -1;
+	}
+	return 0;
+}
+
+/* Every disk with local backing of every domain, for the sharing check;
+ * a preserved domain keeps its disks, as on Xen. The caller frees *out; -1
+ * if out of memory. */
+static int disk_users(struct vbd_user **out, size_t *n)
+{
+	struct vbd_user *users = NULL;
+	size_t count = 0, cap = 0;
+	for (struct xdomain *d = xend.domains; d; d = d->next) {
+		size_t i;
+		json_t *entry;
+		json_array_foreach(disk_entries(d), i, entry) {
+			struct vbd_spec s;
+			char why[256];
+			if (!json_is_string(entry) || vbd_parse(json_string_value(entry), &s, why, sizeof(why)) < 0)
+				continue;
+			struct vbd_user u = { .mode = s.mode, .domid = d->domid, .domain = d->name };
+			snprintf(u.vdev, sizeof(u.vdev), "%s", s.vdev);
+			bool known = disk_identity(&s, &u.id);
+			vbd_spec_free(&s);
+			if (!known)
+				continue;
+			if (count == cap) {
+				cap = cap ? cap * 2 : 16;
+				struct vbd_user *more = realloc(users, cap * sizeof(*users));
+				if (!more) {
+					free(users);
+					return -1;
+				}
+				users = more;
+			}
+			users[count++] = u;
+		}
+	}
+	*out = users;
+	*n = count;
+	return 0;
+}
+
+static int check_sharing(const struct xdomain *d, const struct vbd_spec *s, char *err, size_t errlen)
+{
+	struct vbd_user want = { .mode = s->mode, .domid = d->domid, .domain = d->name };
+	snprintf(want.vdev, sizeof(want.vdev), "%s", s->vdev);
+	if (!disk_identity(s, &want.id))
+		return 0;
+	size_t n;
+	struct vbd_user *users;
+	if (disk_users(&users, &n) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int r = vbd_share_check(&want, s->target, users, n, err, errlen);
+	free(users);
+	return r;
+}
+
+static int write_backend(const struct xdomain *d, const struct vbd_spec *s, const char *be, const char *fe,
+			 char *err, size_t errlen)
+{
+	char parent[96], domid[16];
+	snprintf(parent, sizeof(parent), "/local/domain/0/backend/vbd/%u", d->domid);
+	snprintf(domid, sizeof(domid), "%u", d->domid);
+	const char *device_type = s->cdrom ? "cdrom" : "disk";
+	const struct store_node nodes[] = {
+		{ "frontend", fe },
+		{ "frontend-id", domid },
+		{ "online", "1" },
+		{ "removable", s->cdrom ? "1" : "0" },
+		{ "bootable", "1" },
+		{ "state", "1" }, /* Initialising */
+		{ "dev", s->vdev },
+		{ "type", vbd_kind_name(s->kind) },
+		{ "mode", s->mode == VBD_READ ? "r" : "w" },
+		{ "params", s->target },
+		{ "device-type", device_type },
+	};
+	const struct store_folder f = { .path = be, .parent = parent, .owner = 0, .reader = d->domid,
+					.nodes = nodes, .nnodes = sizeof(nodes) / sizeof(nodes[0]) };
+	return store_put_folder(&f, err, errlen);
+}
+
+static int write_frontend(const struct xdomain *d, const struct vbd_spec *s, const char *be, const char *fe,
+			  char *err, size_t errlen)
+{
+	char number[16];
+	snprintf(number, sizeof(number), "%u", s->number);
+	const struct store_node nodes[] = {
+		{ "backend", be },
+		{ "backend-id", "0" },
+		{ "state", "1" },
+		{ "virtual-device", number },
+		{ "device-type", s->cdrom ? "cdrom" : "disk" },
+	};
+	/* The guest's own: it writes its ring-ref, event-channel and state. */
+	const struct store_folder f = { .path = fe, .owner = d->domid, .reader = d->domid, .nodes = nodes,
+					.nnodes = sizeof(nodes) / sizeof(nodes[0]) };
+	return store_put_folder(&f, err, errlen);
+}
+
+static int vmm_attach(struct xdomain *d, const struct vbd_spec *s, const char *be, const char *fe, char *err,
+		      size_t errlen)
+{
+	json_t *req = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:b, s:s, s:s}", "op", "vbd-attach", "devid",
+				(json_int_t)s->number, "vdev", s->vdev, "kind", vbd_kind_name(s->kind), "target",
+				s->target, "mode", vbd_mode_name(s->mode), "cdrom", s->cdrom, "backend", be,
+				"frontend", fe);
+	json_t *rep = domain_vmm_call(d, req, err, errlen);
+	json_decref(req);
+	json_decref(rep);
+	return rep ? 0 : -1;
+}
+
+static int vmm_detach(struct xdomain *d, uint32_t devid, bool force, char *err, size_t errlen)
+{
+	json_t *req = json_pack("{s:s, s:I, s:b}", "op", "vbd-detach", "devid", (json_int_t)devid, "force", force);
+	json_t *rep = domain_vmm_call(d, req, err, errlen);
+	json_decref(req);
+	json_decref(rep);
+	return rep ? 0 : -1;
+}
+
+static void remove_folders(const char *be, const char *fe)
+{
+	const char *const paths[] = { fe, be };
+	if (store_remove(paths, 2) < 0)
+		log_warn("removing %s and %s from XenStore: %s", fe, be, strerror(errno));
+}
+
+/* Attaches one disk and adds its entry to the domain's config. */
+static int attach(struct xdomain *d, const char *entry, uint32_t *devid, char *err, size_t errlen)
+{
+	struct vbd_spec s;
+	if (vbd_parse(entry, &s, err, errlen) < 0)
+		return -1;
+	char be[96], fe[96];
+	backend_path(d, s.number, be, sizeof(be));
+	frontend_path(d, s.number, fe, sizeof(fe));
+	int r = -1;
+	if (find_entry(d, s.number) >= 0) {
+		snprintf(err, errlen, "Device %s (%u) is already attached to domain %s", s.vdev, s.number, d->name);
+		goto out;
+	}
+	if (check_target(&s, err, errlen) < 0 || check_sharing(d, &s, err, errlen) < 0 ||
+	    write_backend(d, &s, be, fe, err, errlen) < 0)
+		goto out;
+	if (vmm_attach(d, &s, be, fe, err, errlen) < 0) {
+		remove_folders(be, fe);
+		goto out;
+	}
+	if (write_frontend(d, &s, be, fe, err, errlen) < 0) {
+		char why[256];
+		if (vmm_detach(d, s.number, true, why, sizeof(why)) < 0)
+			log_warn("domain %s: the VMM kept vbd %u: %s", d->name, s.number, why);
+		remove_folders(be, fe);
+		goto out;
+	}
+	json_array_append_new(disk_entries(d), json_string(entry));
+	log_info("domain %s (%u): attached %s as %s (vbd %u), mode %s", d->name, d->domid, s.target, s.vdev,
+		 s.number, vbd_mode_name(s.mode));
+	if (devid)
+		*devid = s.number;
+	r = 0;
+out:
+	vbd_spec_free(&s);
+	return r;
+}
+
+int vbd_attach_all(struct xdomain *d, char *err, size_t errlen)
+{
+	/* Each disk rejoins the config as it is attached, so each is checked
+	 * against those before it, and a failure leaves only those. */
+	json_t *wanted = json_incref(disk_entries(d));
+	json_object_set_new(d->config, "disk", json_array());
+	size_t i;
+	json_t *entry;
+	int r = 0;
+	json_array_foreach(wanted, i, entry) {
+		if (!json_is_string(entry)) {
+			snprintf(err, errlen, "disk entry %zu is not a string", i + 1);
+			r = -1;
+		} else {
+			r = attach(d, json_string_value(entry), NULL, err, errlen);
+		}
+		if (r < 0)
+			break;
+	}
+	json_decref(wanted);
+	return r;
+}
+
+int vbd_attach(struct xdomain *d, const char *entry, uint32_t *devid, char *err, size_t errlen)
+{
+	if (strcmp(d->state, "shutdown") == 0) {
+		snprintf(err, errlen, "Domain %s has shut down: no disk can be attached to it", d->name);
+		return -1;
+	}
+	if (attach(d, entry, devid, err, errlen) < 0)
+		return -1;
+	domain_save_record(d);
+	return 0;
+}
+
+/* The backend's state as XenStore has it; "" if absent. */
+static void backend_state(const char *be, char *buf, size_t len)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/state", be);
+	char *v = store_read(path);
+	snprintf(buf, len, "%s", v ? v : "");
+	free(v);
+}
+
+/* Waits for the guest to close its end: the backend reaches Closed. xend
+ * serves nothing meanwhile, which a detach's few seconds allow. */
+static bool wait_closed(const char *be, char *state, size_t len)
+{
+	for (int waited = 0;; waited += DETACH_POLL_MS) {
+		backend_state(be, state, len);
+		if (strcmp(state, XENBUS_STATE_CLOSED) == 0)
+			return true;
+		if (waited >= DETACH_WAIT_MS)
+			return false;
+		usleep(DETACH_POLL_MS * 1000);
+	}
+}
+
+int vbd_detach(struct xdomain *d, const char *dev, bool force, char *err, size_t errlen)
+{
+	uint32_t devid;
+	long index = vbd_number(dev, &devid) == 0 ? find_entry(d, devid) : -1;
+	if (index < 0) {
+		snprintf(err, errlen, "Device %s is not attached to domain %s", dev, d->name);
+		return -1;
+	}
+	json_t *disks = disk_entries(d);
+	struct vbd_spec s;
+	if (vbd_parse(json_string_value(json_array_get(disks, (size_t)index)), &s, err, errlen) < 0)
+		return -1;
+	char be[96], fe[96], state[16];
+	backend_path(d, devid, be, sizeof(be));
+	frontend_path(d, devid, fe, sizeof(fe));
+	int r = -1;
+	/* A guest that has shut down lets go of nothing: there is nobody to wait for. */
+	force = force || strcmp(d->state, "shutdown") == 0;
+	/* Closed already: the guest let go after an earlier detach gave up. */
+	backend_state(be, state, sizeof(state));
+	bool closed = strcmp(state, XENBUS_STATE_CLOSED) == 0;
+	if (!closed && vmm_detach(d, devid, force, err, errlen) < 0) {
+		if (!force)
+			goto out;
+		/* Forced: whatever the VMM thinks, the device goes. */
+		log_warn("domain %s: detaching %s (%u) by force: %s", d->name, s.vdev, devid, err);
+	}
+	if (!closed && !force && !wait_closed(be, state, sizeof(state))) {
+		snprintf(err, errlen,
+			 "Device %s (%u) of domain %s could not be disconnected: the guest has not released it "
+			 "in %d s (state %s); xm block-detach -f forces it",
+			 s.vdev, devid, d->name, DETACH_WAIT_MS / 1000, state[0] ? state : "absent");
+		goto out;
+	}
+	remove_folders(be, fe);
+	json_array_remove(disks, (size_t)index);
+	domain_save_record(d);
+	log_info("domain %s (%u): detached %s (vbd %u)%s", d->name, d->domid, s.vdev, devid,
+		 force ? " by force" : "");
+	r = 0;
+out:
+	vbd_spec_free(&s);
+	return r;
+}
+
+void vbd_release_all(struct xdomain *d)
+{
+	size_t i;
+	json_t *entry;
+	json_array_foreach(disk_entries(d), i, entry) {
+		struct vbd_spec s;
+		char err[256], be[96], fe[96];
+		if (!json_is_string(entry) || vbd_parse(json_string_value(entry), &s, err, sizeof(err)) < 0)
+			continue;
+		if (vmm_detach(d, s.number, true, err, sizeof(err)) < 0)
+			log_warn("domain %s: releasing %s (%u): %s", d->name, s.vdev, s.number, err);
+		backend_path(d, s.number, be, sizeof(be));
+		frontend_path(d, s.number, fe, sizeof(fe));
+		remove_folders(be, fe);
+		vbd_spec_free(&s);
+	}
+	json_object_set_new(d->config, "disk", json_array());
+}
+
+/* ---- block-list ---- */
+
+static char *node(const char *folder, const char *name)
+{
+	char path[160];
+	snprintf(path, sizeof(path), "%s/%s", folder, name);
+	return store_read(path);
+}
+
+/* A number the guest (or we) wrote; -1 if absent or not a number. */
+static json_int_t node_number(const char *folder, const char *name)
+{
+	char *v = node(folder, name), *end;
+	errno = 0;
+	long long n = v ? strtoll(v, &end, 10) : -1;
+	if (v && (end == v || *end || errno || n < 0))
+		n = -1;
+	free(v);
+	return (json_int_t)n;
+}
+
+/* Sets key to the node's text, if it has one. */
+static void set_node(json_t *o, const char *key, const char *folder, const char *name)
+{
+	char *v = node(folder, name);
+	if (v)
+		json_object_set_new(o, key, json_string(v));
+	free(v);
+}
+
+static const char *const stat_names[] = { "rd_req", "wr_req", "oo_req", "f_req", "ds_req",
+					  "rd_sect", "wr_sect", "errors" };
+
+static void add_statistics(json_t *dev, json_t *vmm_vbds, uint32_t devid)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(vmm_vbds, i, v) {
+		if (json_integer_value(json_object_get(v, "devid")) != (json_int_t)devid)
+			continue;
+		for (size_t k = 0; k < sizeof(stat_names) / sizeof(stat_names[0]); k++) {
+			json_t *n = json_object_get(v, stat_names[k]);
+			if (json_is_integer(n))
+				json_object_set(dev, stat_names[k], n);
+		}
+		return;
+	}
+}
+
+static json_t *describe_device(struct xdomain *d, uint32_t devid, json_t *vmm_vbds)
+{
+	char fe[96];
+	frontend_path(d, devid, fe, sizeof(fe));
+	char *be = node(fe, "backend");
+	/* Xen's vbd frontends have no handle (its vifs do), so xm printed 0. */
+	json_int_t handle = node_number(fe, "handle");
+	json_t *dev = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "devid", (json_int_t)devid, "backend_id",
+				node_number(fe, "backend-id"), "handle", handle < 0 ? 0 : handle, "state",
+				node_number(fe, "state"), "event_channel", node_number(fe, "event-channel"),
+				"ring_ref", node_number(fe, "ring-ref"));
+	set_node(dev, "protocol", fe, "protocol");
+	set_node(dev, "device_type", fe, "device-type");
+	if (be) {
+		json_object_set_new(dev, "backend_path", json_string(be));
+		set_node(dev, "vdev", be, "dev");
+		set_node(dev, "mode", be, "mode");
+		set_node(dev, "params", be, "params");
+	}
+	free(be);
+	add_statistics(dev, vmm_vbds, devid);
+	return dev;
+}
+
+static int by_number(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+json_t *vbd_list(struct xdomain *d)
+{
+	char folder[64];
+	snprintf(folder, sizeof(folder), "/local/domain/%u/device/vbd", d->domid);
+	unsigned n;
+	char **names = store_list(folder, &n);
+	uint32_t *devids = calloc(n ? n : 1, sizeof(*devids));
+	size_t count = 0;
+	for (unsigned i = 0; devids && i < n; i++) {
+		char *end;
+		unsigned long v = strtoul(names[i], &end, 10);
+		if (*names[i] && !*end && v <= UINT32_MAX)
+			devids[count++] = (uint32_t)v;
+	}
+	free(names);
+	qsort(devids, count, sizeof(*devids), by_number);
+	json_t *info = strcmp(d->state, "shutdown") == 0 ? NULL : domain_info(d);
+	json_t *vmm_vbds = json_object_get(info, "vbds");
+	json_t *devices = json_array();
+	for (size_t i = 0; i < count; i++)
+		json_array_append_new(devices, describe_device(d, devids[i], vmm_vbds));
+	json_decref(info);
+	free(devids);
+	return devices;
+}
