@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Virtual block devices, as an administrator uses them: disk = [...] in a
+# config, the guest's own xen-blkfront. A guest makes an ext4 on its xvda,
+# writes and syncs, and is destroyed without a shutdown: the host's fsck is
+# clean and every synced file has its checksum. Two guests share an image
+# read-only, and a writable open of an image in use is refused. A qcow2
+# (served by qemu-nbd) and a disk on an NBD server keep their data across a
+# restart of the domain. block-attach, block-list and block-detach on a
+# running guest. Statistics in xm list --long.
+. "$(dirname "$0")/../lib/tap.sh"
+XM_TEST_CONFIGS='blktest-*'
+. "$(dirname "$0")/../lib/xm.sh"
+
+# The guest runs each line typed at its console.
+cat >"$work/guest.sh" <<'GUEST'
+modprobe ext4
+mkdir -p /mnt
+echo "guest ready"
+while read -r cmd; do eval "$cmd"; done
+GUEST
+"$root/tools/guestkit" initrd "$work/guest.sh" "$work/guest.img"
+
+config() { # NAME DISK...: writes /etc/xen/NAME with these disk entries
+	local name=$1 disks="" d
+	shift
+	for d in "$@"; do disks+="'$d', "; done
+	mkdir -p /etc/xen
+	cat >"/etc/xen/$name" <<CFG
+name = "$name"
+memory = 128
+kernel = "$kernel"
+ramdisk = "$work/guest.img"
+extra = "console=hvc0"
+disk = [ $disks ]
+CFG
+}
+
+# run NAME MARK CMD: types CMD at NAME's console, then waits for MARK there.
+run() {
+	send "$1" "$3"
+	wait_for "$(console_log "$1")" "$2" 60
+}
+log_of() { tr -d '\r' <"$(console_log "$1")"; }
+
+ok "xend start" "$xend" start
+
+truncate -s 64M "$work/a.img"
+mkdir "$work/shared"
+echo "the same bytes for everyone" >"$work/shared/hello"
+mkfs.ext4 -q -d "$work/shared" "$work/ro.img" 16M
+qemu-img create -q -f qcow2 "$work/q.qcow2" 64M
+truncate -s 32M "$work/n.img" "$work/h.img"
+qemu-nbd --fork --persistent --format=raw --bind=127.0.0.1 --port=10810 --pid-file="$work/nbd.pid" "$work/n.img"
+trap 'kill "$(cat "$work/nbd.pid" 2>/dev/null)" 2>/dev/null; xm_test_cleanup' EXIT
+
+config blktest-a "file:$work/a.img,xvda,w"
+config blktest-r1 "file:$work/ro.img,xvda,r"
+config blktest-r2 "tap:aio:$work/ro.img,hda,r"
+config blktest-q "tap:qcow2:$work/q.qcow2,xvda,w"
+config blktest-n "nbd:127.0.0.1:10810,xvdb,w"
+config blktest-h
+for d in a r1 r2 q n h; do
+	ok "xm create blktest-$d" "$xm" create "blktest-$d"
+done
+for d in a r1 r2 q n h; do
+	ok "blktest-$d comes up" wait_for "$(console_log "blktest-$d")" '^guest ready$' 180
+done
+
+# --- data safety: mkfs, synced files, xm destroy, fsck on the host ---
+ok "the guest sees its 64 MiB disk as xvda" run blktest-a '^size 131072$' 'echo "size $(cat /sys/block/xvda/size)"'
+ok "mkfs.ext4 on xvda, files written and synced" run blktest-a '^synced$' \
+	'mkfs.ext4 -q /dev/xvda && mount /dev/xvda /mnt && for i in 1 2 3 4 5; do dd if=/dev/urandom of=/mnt/f$i bs=64k count=$((i * 8)) 2>/dev/null; done && (cd /mnt && sha256sum f?) | sed "s/^/sum /" && sync && echo synced'
+log_of blktest-a | sed -n 's/^sum \([0-9a-f]\{64\}\)  \(f[0-9]\)$/\1  \2/p' >"$work/a.sums"
+is "the guest printed five checksums" "$(wc -l <"$work/a.sums")" 5
+# Writes still under way when the domain dies are the guest's loss, not
+# the synced files'.
+send blktest-a 'dd if=/dev/urandom of=/mnt/late bs=1M count=16 2>/dev/null &'
+ok "xm destroy blktest-a, no shutdown" "$xm" destroy blktest-a
+# Preening is what a boot does: replay the journal, fix silently only what
+# ext4 leaves to fsck (the superblock's free counts); anything else fails it.
+out=$(e2fsck -fp "$work/a.img" 2>&1)
+status=$?
+ok "the host's e2fsck -fp replays the journal and finds nothing unexpected" test $status -le 1
+[ $status -le 1 ] || diag "$out"
+out=$(e2fsck -fn "$work/a.img" 2>&1)
+is "the host's e2fsck -fn of the image is then clean" "$?" 0
+mkdir "$work/a.out"
+for i in 1 2 3 4 5; do debugfs -R "dump /f$i $work/a.out/f$i" "$work/a.img" >/dev/null 2>&1; done
+is "every synced file has the checksum the guest printed" "$(cd "$work/a.out" && sha256sum -c "$work/a.sums" 2>&1 | grep -c ': OK$')" 5
+
+# --- sharing: read-only twice, and a writable open refused ---
+ok "blktest-r1 reads the shared image" run blktest-r1 '^hello: the same bytes' \
+	'mount -o ro /dev/xvda /mnt && echo "hello: $(cat /mnt/hello)"'
+ok "blktest-r2 reads it too, at the same time, as hda" run blktest-r2 '^hello: the same bytes' \
+	'mount -o ro /dev/xvda /mnt && echo "hello: $(cat /mnt/hello)"'
+ok "a read-only disk is read-only in the guest" run blktest-r1 '^ro 1$' 'echo "ro $(cat /sys/block/xvda/ro)"'
+ok "... and a write to it fails" run blktest-r1 '^write refused$' \
+	'blockdev --setrw /dev/xvda 2>/dev/null; dd if=/dev/zero of=/dev/xvda bs=4k count=1 oflag=direct 2>/dev/null && echo "write done" || echo "write refused"'
+config blktest-w "file:$work/ro.img,xvda,w"
+out=$("$xm" create blktest-w 2>&1)
+is "a writable open of an image in use read-only is refused" "$?" 1
+like "... naming the image and the domain using it" "$out" "ro\.img.*in use by domain blktest-r[12]"
+unlike "xm list has no blktest-w" "$("$xm" list)" '^blktest-w '
+is "... and XenStore keeps nothing of it" "$(xenstore-ls /local/domain/0/backend/vbd 2>/dev/null | grep -c blktest-w)" 0
+config blktest-w2 "tap:qcow2:$work/q.qcow2,xvda,w"
+like "a second writer of the qcow2 in use is refused" "$("$xm" create blktest-w2 2>&1)" "q\.qcow2.*in use by domain blktest-q"
+
+# --- qcow2 through qemu-nbd, and an NBD server ---
+ok "the qcow2 disk takes an ext4 and a file" run blktest-q '^qsum ' \
+	'mkfs.ext4 -q /dev/xvda && mount /dev/xvda /mnt && dd if=/dev/urandom of=/mnt/data bs=64k count=64 2>/dev/null && sync && echo "qsum $(sha256sum </mnt/data)"'
+qsum=$(log_of blktest-q | sed -n 's/^qsum \([0-9a-f]*\).*/\1/p' | tail -1)
+ok "the NBD disk takes writes" run blktest-n '^nsum ' \
+	'dd if=/dev/urandom of=/tmp/n bs=64k count=32 2>/dev/null && dd if=/tmp/n of=/dev/xvdb bs=64k oflag=direct 2>/dev/null && sync && echo "nsum $(sha256sum </tmp/n)"'
+nsum=$(log_of blktest-n | sed -n 's/^nsum \([0-9a-f]*\).*/\1/p' | tail -1)
+ok "xm shutdown -w blktest-q" "$xm" shutdown -w blktest-q
+ok "xm destroy blktest-n" "$xm" destroy blktest-n
+is "no qemu-nbd of ours is left once the qcow2's domain is gone" "$(pgrep -fc 'qemu-nbd --format=qcow2')" 0
+ok "qemu-img check finds the qcow2 clean" qemu-img check -q "$work/q.qcow2"
+is "the NBD server's image holds what the guest wrote" "$(head -c 2M "$work/n.img" | sha256sum | cut -d' ' -f1)" "$nsum"
+: >"$(console_log blktest-q)"
+: >"$(console_log blktest-n)"
+ok "blktest-q starts again" "$xm" create blktest-q
+ok "blktest-n starts again" "$xm" create blktest-n
+ok "blktest-q comes up" wait_for "$(console_log blktest-q)" '^guest ready$' 180
+ok "blktest-n comes up" wait_for "$(console_log blktest-n)" '^guest ready$' 180
+ok "the qcow2's file survived the restart" run blktest-q "^qsum $qsum" \
+	'mount /dev/xvda /mnt && echo "qsum $(sha256sum </mnt/data)"'
+ok "the NBD disk's data survived it" run blktest-n "^nsum $nsum" \
+	'echo "nsum $(dd if=/dev/xvdb bs=64k count=32 2>/dev/null | sha256sum)"'
+
+# --- hot-plug ---
+ok "xm block-attach blktest-h file:h.img xvdc w" "$xm" block-attach blktest-h "file:$work/h.img" xvdc w
+ok "the guest sees xvdc appear" run blktest-h '^xvdc 65536$' \
+	'for i in $(seq 100); do [ -b /dev/xvdc ] && break; sleep 0.1; done; echo "xvdc $(cat /sys/block/xvdc/size)"'
+list=$("$xm" block-list blktest-h)
+like "xm block-list shows the header Xen prints" "$list" '^Vdev +BE +handle +state +evt-ch +ring-ref +BE-path'
+like "... and xvdc (51744), connected (4)" "$list" '^51744 +0 +0 +4 +[0-9]+ +[0-9]+ +/local/domain/0/backend/vbd/[0-9]+/51744'
+ok "the guest writes and reads xvdc" run blktest-h '^hot ok$' \
+	'echo hot-plugged >/tmp/h && dd if=/tmp/h of=/dev/xvdc bs=512 count=1 conv=sync,fsync 2>/dev/null && dd if=/dev/xvdc bs=512 count=1 2>/dev/null | grep -q hot-plugged && echo "hot ok"'
+long=$("$xm" list --long blktest-h)
+like "xm list --long counts xvdc's requests and sectors" "$long" '\(dev xvdc\).*\(rd_req [1-9][0-9]*\).*\(wr_req [1-9][0-9]*\)'
+ok "xm block-detach blktest-h xvdc" "$xm" block-detach blktest-h xvdc
+ok "the guest sees xvdc go" run blktest-h '^xvdc gone$' \
+	'for i in $(seq 100); do [ -b /dev/xvdc ] || break; sleep 0.1; done; [ -b /dev/xvdc ] || echo "xvdc gone"'
+is "xm block-list shows no device" "$("$xm" block-list blktest-h | tail -n +2)" ""
+is "the backend's folder is gone from XenStore" "$(xenstore-ls /local/domain/0/backend/vbd 2>/dev/null | grep -c 51744)" 0
+out=$("$xm" block-detach blktest-h xvdc 2>&1)
+is "detaching it again fails" "$?" 1
+like "... saying it is not attached" "$out" 'xvdc.*not attached|no .*xvdc'
+
+for d in a r1 r2 q n h; do "$xm" destroy "blktest-$d" >/dev/null 2>&1; done
+is "destroying the domains leaves no vbd in XenStore" "$(xenstore-ls /local/domain/0/backend/vbd 2>/dev/null | grep -c .)" 0
+done_testing
