@@ -444,8 +444,24 @@ static void add_statistics(json_t *dev, json_t *vmm_vbds, uint32_t devid)
 	}
 }
 
+/* The first of NAMES under FOLDER that is a number; -1 if none is. A
+ * frontend with several queues or ring pages names its ring-ref and
+ * event-channel per queue (queue-0/...) and per page (ring-ref0): xm shows
+ * the first, as a single-ring frontend's. */
+static json_int_t first_number(const char *folder, const char *const *names)
+{
+	for (; *names; names++) {
+		json_int_t n = node_number(folder, *names);
+		if (n >= 0)
+			return n;
+	}
+	return -1;
+}
+
 static json_t *describe_device(struct xdomain *d, uint32_t devid, json_t *vmm_vbds)
 {
+	static const char *const event_channel[] = { "event-channel", "queue-0/event-channel", NULL };
+	static const char *const ring_ref[] = { "ring-ref", "ring-ref0", "queue-0/ring-ref", "queue-0/ring-ref0", NULL };
 	char fe[96];
 	frontend_path(d, devid, fe, sizeof(fe));
 	char *be = node(fe, "backend");
@@ -453,8 +469,8 @@ static json_t *describe_device(struct xdomain *d, uint32_t devid, json_t *vmm_vb
 	json_int_t handle = node_number(fe, "handle");
 	json_t *dev = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "devid", (json_int_t)devid, "backend_id",
 				node_number(fe, "backend-id"), "handle", handle < 0 ? 0 : handle, "state",
-				node_number(fe, "state"), "event_channel", node_number(fe, "event-channel"),
-				"ring_ref", node_number(fe, "ring-ref"));
+				node_number(fe, "state"), "event_channel", first_number(fe, event_channel),
+				"ring_ref", first_number(fe, ring_ref));
 	set_node(dev, "protocol", fe, "protocol");
 	set_node(dev, "device_type", fe, "device-type");
 	if (be) {

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# emuhost: --cpus 2
 # Virtual block devices, as an administrator uses them: disk = [...] in a
 # config, the guest's own xen-blkfront. A guest makes an ext4 on its xvda,
 # writes and syncs, and is destroyed without a shutdown: the host's fsck is
@@ -28,9 +29,10 @@ config() { # NAME DISK...: writes /etc/xen/NAME with these disk entries
 	cat >"/etc/xen/$name" <<CFG
 name = "$name"
 memory = 128
+vcpus = ${VCPUS:-1}
 kernel = "$kernel"
 ramdisk = "$work/guest.img"
-extra = "console=hvc0"
+extra = "console=hvc0 ${EXTRA:-}"
 disk = [ $disks ]
 CFG
 }
@@ -47,13 +49,15 @@ ok "xend start" "$xend" start
 truncate -s 64M "$work/a.img"
 mkdir "$work/shared"
 echo "the same bytes for everyone" >"$work/shared/hello"
-mkfs.ext4 -q -d "$work/shared" "$work/ro.img" 16M
+mkfs.ext4 -q -d "$work/shared" "$work/ro.img" 16M >/dev/null
 qemu-img create -q -f qcow2 "$work/q.qcow2" 64M
 truncate -s 32M "$work/n.img" "$work/h.img"
 qemu-nbd --fork --persistent --format=raw --bind=127.0.0.1 --port=10810 --pid-file="$work/nbd.pid" "$work/n.img"
 trap 'kill "$(cat "$work/nbd.pid" 2>/dev/null)" 2>/dev/null; xm_test_cleanup' EXIT
 
-config blktest-a "file:$work/a.img,xvda,w"
+# Linux's blkfront asks for one ring page and one queue unless told more:
+# this guest asks for two queues of four-page rings.
+VCPUS=2 EXTRA="xen_blkfront.max_ring_page_order=2 xen_blkfront.max_queues=2" config blktest-a "file:$work/a.img,xvda,w"
 config blktest-r1 "file:$work/ro.img,xvda,r"
 config blktest-r2 "tap:aio:$work/ro.img,hda,r"
 config blktest-q "tap:qcow2:$work/q.qcow2,xvda,w"
@@ -68,6 +72,16 @@ done
 
 # --- data safety: mkfs, synced files, xm destroy, fsck on the host ---
 ok "the guest sees its 64 MiB disk as xvda" run blktest-a '^size 131072$' 'echo "size $(cat /sys/block/xvda/size)"'
+fe=/local/domain/$("$xm" domid blktest-a)/device/vbd/51712
+is "the frontend asked for two queues" "$(xenstore-read "$fe/multi-queue-num-queues")" 2
+is "... of four-page rings" "$(xenstore-read "$fe/ring-page-order")" 2
+ok "... and granted them (queue-1/ring-ref3)" xenstore-read "$fe/queue-1/ring-ref3"
+ok "... which the backend took (state 4)" test "$(xenstore-read "$(xenstore-read "$fe/backend")/state")" = 4
+like "xm block-list shows its first queue's event channel and ring" "$("$xm" block-list blktest-a)" \
+	'^51712 +0 +0 +4 +[0-9]+ +[0-9]+ +/local/domain/0/backend/vbd/'
+ok "the backend offers indirect requests, flush, barriers and discard" test \
+	"$(cd / && for n in feature-max-indirect-segments feature-flush-cache feature-barrier feature-discard; do
+		xenstore-read "$(xenstore-read "$fe/backend")/$n"; done | tr '\n' ' ')" = "256 1 1 1 "
 ok "mkfs.ext4 on xvda, files written and synced" run blktest-a '^synced$' \
 	'mkfs.ext4 -q /dev/xvda && mount /dev/xvda /mnt && for i in 1 2 3 4 5; do dd if=/dev/urandom of=/mnt/f$i bs=64k count=$((i * 8)) 2>/dev/null; done && (cd /mnt && sha256sum f?) | sed "s/^/sum /" && sync && echo synced'
 log_of blktest-a | sed -n 's/^sum \([0-9a-f]\{64\}\)  \(f[0-9]\)$/\1  \2/p' >"$work/a.sums"
