@@ -21,8 +21,8 @@ $(SAN)/build.ninja: | deps
 		-Dc_args=-fno-sanitize-recover=all >/dev/null
 
 # The libFuzzer targets (tests/fuzz): clang, ASan + UBSan, and coverage for
-# libFuzzer (meson takes no -fsanitize in its own files); only lib, xenstored
-# and tests/fuzz are built there.
+# libFuzzer (meson takes no -fsanitize in its own files); only lib, xenstored,
+# tests/fuzz and the VMM files its targets take are built there.
 $(FUZZ)/build.ninja: | deps
 	@CC=clang $(MESON) $(FUZZ) -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args='-fno-sanitize-recover=all -fsanitize=fuzzer-no-link' >/dev/null
