@@ -31,7 +31,7 @@ name = "$name"
 memory = 128
 vcpus = ${VCPUS:-1}
 kernel = "$kernel"
-ramdisk = "$work/guest.img"
+ramdisk = "${RAMDISK:-$work/guest.img}"
 extra = "console=hvc0 ${EXTRA:-}"
 disk = [ $disks ]
 CFG
@@ -57,7 +57,44 @@ trap 'kill "$(cat "$work/nbd.pid" 2>/dev/null)" 2>/dev/null; xm_test_cleanup' EX
 
 # Linux's blkfront asks for one ring page and one queue unless told more:
 # this guest asks for two queues of four-page rings.
-VCPUS=2 EXTRA="xen_blkfront.max_ring_page_order=2 xen_blkfront.max_queues=2" config blktest-a "file:$work/a.img,xvda,w"
+VCPUS=2 EXTRA="xen_blkfront.max_ring_page_order=2 xen_blkfront.max_queues=2" # A root file system on a qcow2: busybox, and an /sbin/init that counts its
+# boots there and powers off. The guest's initramfs only mounts xvda and
+# switches to it, as a distribution's does.
+mkdir -p "$work/root/bin" "$work/root/sbin" "$work/root/proc" "$work/root/dev" "$work/stage1"
+cp /bin/busybox "$work/root/bin/busybox"
+cat >"$work/root/sbin/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+n=$(($(cat /boots 2>/dev/null || echo 0) + 1))
+echo $n >/boots
+sync
+echo "root $(awk '$2 == "/" { print $1 }' /proc/mounts), boot $n"
+poweroff -f
+INIT
+chmod 755 "$work/root/sbin/init"
+mkfs.ext4 -q -d "$work/root" "$work/root.raw" 32M >/dev/null
+qemu-img convert -O qcow2 "$work/root.raw" "$work/boot.qcow2"
+cat >"$work/stage1/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox mkdir -p /bin /sbin /proc /sys /dev /newroot
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+modprobe xen-blkfront
+modprobe ext4
+for i in $(seq 100); do [ -b /dev/xvda ] && break; sleep 0.1; done
+mount /dev/xvda /newroot && exec switch_root /newroot /sbin/init
+echo "stage one: cannot mount /dev/xvda"
+poweroff -f
+INIT
+chmod 755 "$work/stage1/init"
+. "$root/tools/lib/initramfs.sh"
+initramfs_append "$work/guest.img" "$work/boot.img" "$work/stage1/init"
+RAMDISK=$work/boot.img config blktest-b "tap:qcow2:$work/boot.qcow2,xvda,w"
+
+config blktest-a "file:$work/a.img,xvda,w"
 config blktest-r1 "file:$work/ro.img,xvda,r"
 config blktest-r2 "tap:aio:$work/ro.img,hda,r"
 config blktest-q "tap:qcow2:$work/q.qcow2,xvda,w"
@@ -69,6 +106,15 @@ done
 for d in a r1 r2 q n h; do
 	ok "blktest-$d comes up" wait_for "$(console_log "blktest-$d")" '^guest ready$' 180
 done
+
+# --- a domain booting from a qcow2 ---
+ok "xm create blktest-b, its root on a qcow2" "$xm" create blktest-b
+ok "it boots with /dev/xvda as its root, and writes there" wait_for "$(console_log blktest-b)" '^root /dev/xvda, boot 1$' 180
+gone() { for _ in $(seq 100); do "$xm" list "$1" >/dev/null 2>&1 || return 0; sleep 0.2; done; return 1; }
+ok "... then powers off" gone blktest-b
+ok "xm create blktest-b again" "$xm" create blktest-b
+ok "it boots from the qcow2 again and finds what it wrote" wait_for "$(console_log blktest-b)" '^root /dev/xvda, boot 2$' 180
+ok "... and powers off" gone blktest-b
 
 # --- data safety: mkfs, synced files, xm destroy, fsck on the host ---
 ok "the guest sees its 64 MiB disk as xvda" run blktest-a '^size 131072$' 'echo "size $(cat /sys/block/xvda/size)"'
@@ -84,6 +130,8 @@ ok "the backend offers indirect requests, flush, barriers and discard" test \
 		xenstore-read "$(xenstore-read "$fe/backend")/$n"; done | tr '\n' ' ')" = "256 1 1 1 "
 ok "mkfs.ext4 on xvda, files written and synced" run blktest-a '^synced$' \
 	'mkfs.ext4 -q /dev/xvda && mount /dev/xvda /mnt && for i in 1 2 3 4 5; do dd if=/dev/urandom of=/mnt/f$i bs=64k count=$((i * 8)) 2>/dev/null; done && (cd /mnt && sha256sum f?) | sed "s/^/sum /" && sync && echo synced'
+like "mkfs.ext4's discards reached the backend, and its flushes" "$("$xm" list --long blktest-a)" \
+	'\(dev xvda\).*\(f_req [1-9][0-9]*\).*\(ds_req [1-9][0-9]*\) \(errors 0\)'
 log_of blktest-a | sed -n 's/^sum \([0-9a-f]\{64\}\)  \(f[0-9]\)$/\1  \2/p' >"$work/a.sums"
 is "the guest printed five checksums" "$(wc -l <"$work/a.sums")" 5
 # Writes still under way when the domain dies are the guest's loss, not
