@@ -196,7 +196,11 @@ static int write_frontend(const struct xdomain *d, const struct vbd_spec *s, con
 		{ "backend-id", "0" },
 		{ "state", "1" },
 		{ "virtual-device", number },
-		{ "device-type", s->cdrom ? "cdrom" : "disk" },
+		/* Always "disk": Linux's blkfront in an HVM or PVH guest ignores
+		 * a "cdrom", expecting the emulated IDE one Xen's QEMU gives such
+		 * guests, which we have not. A cdrom still reaches the guest as
+		 * removable, read-only media (the backend's info says so). */
+		{ "device-type", "disk" },
 	};
 	/* The guest's own: it writes its ring-ref, event-channel and state. */
 	const struct store_folder f = { .path = fe, .owner = d->domid, .reader = d->domid, .nodes = nodes,
@@ -472,8 +476,8 @@ static json_t *describe_device(struct xdomain *d, uint32_t devid, json_t *vmm_vb
 				node_number(fe, "state"), "event_channel", first_number(fe, event_channel),
 				"ring_ref", first_number(fe, ring_ref));
 	set_node(dev, "protocol", fe, "protocol");
-	set_node(dev, "device_type", fe, "device-type");
 	if (be) {
+		set_node(dev, "device_type", be, "device-type");
 		json_object_set_new(dev, "backend_path", json_string(be));
 		set_node(dev, "vdev", be, "dev");
 		set_node(dev, "mode", be, "mode");

@@ -4,9 +4,10 @@
 # config, the guest's own xen-blkfront. A guest makes an ext4 on its xvda,
 # writes and syncs, and is destroyed without a shutdown: the host's fsck is
 # clean and every synced file has its checksum. Two guests share an image
-# read-only, and a writable open of an image in use is refused. A qcow2
-# (served by qemu-nbd) and a disk on an NBD server keep their data across a
-# restart of the domain. block-attach, block-list and block-detach on a
+# read-only, and a writable open of an image in use is refused. A block
+# device (a loop device) and a cdrom. A domain boots from a qcow2 (served
+# by qemu-nbd); a qcow2 and a disk on an NBD server keep their data across
+# a restart of the domain. block-attach, block-list and block-detach on a
 # running guest. Statistics in xm list --long.
 . "$(dirname "$0")/../lib/tap.sh"
 XM_TEST_CONFIGS='blktest-*'
@@ -53,11 +54,15 @@ mkfs.ext4 -q -d "$work/shared" "$work/ro.img" 16M >/dev/null
 qemu-img create -q -f qcow2 "$work/q.qcow2" 64M
 truncate -s 32M "$work/n.img" "$work/h.img"
 qemu-nbd --fork --persistent --format=raw --bind=127.0.0.1 --port=10810 --pid-file="$work/nbd.pid" "$work/n.img"
-trap 'kill "$(cat "$work/nbd.pid" 2>/dev/null)" 2>/dev/null; xm_test_cleanup' EXIT
+# A block device: a loop device over an image, named as phy: names a
+# device under /dev.
+modprobe loop
+truncate -s 32M "$work/p.img"
+loop=$(losetup --find --show "$work/p.img")
+printf 'a read-only medium' | dd of="$work/cd.img" conv=sync bs=1M 2>/dev/null
+trap 'kill "$(cat "$work/nbd.pid" 2>/dev/null)" 2>/dev/null; xm_test_cleanup; losetup -d "$loop"' EXIT
 
-# Linux's blkfront asks for one ring page and one queue unless told more:
-# this guest asks for two queues of four-page rings.
-VCPUS=2 EXTRA="xen_blkfront.max_ring_page_order=2 xen_blkfront.max_queues=2" # A root file system on a qcow2: busybox, and an /sbin/init that counts its
+# A root file system on a qcow2: busybox, and an /sbin/init that counts its
 # boots there and powers off. The guest's initramfs only mounts xvda and
 # switches to it, as a distribution's does.
 mkdir -p "$work/root/bin" "$work/root/sbin" "$work/root/proc" "$work/root/dev" "$work/stage1"
@@ -94,16 +99,19 @@ chmod 755 "$work/stage1/init"
 initramfs_append "$work/guest.img" "$work/boot.img" "$work/stage1/init"
 RAMDISK=$work/boot.img config blktest-b "tap:qcow2:$work/boot.qcow2,xvda,w"
 
-config blktest-a "file:$work/a.img,xvda,w"
+# Linux's blkfront asks for one ring page and one queue unless told more:
+# this guest asks for two queues of four-page rings.
+VCPUS=2 EXTRA="xen_blkfront.max_ring_page_order=2 xen_blkfront.max_queues=2" config blktest-a "file:$work/a.img,xvda,w"
 config blktest-r1 "file:$work/ro.img,xvda,r"
 config blktest-r2 "tap:aio:$work/ro.img,hda,r"
 config blktest-q "tap:qcow2:$work/q.qcow2,xvda,w"
 config blktest-n "nbd:127.0.0.1:10810,xvdb,w"
 config blktest-h
-for d in a r1 r2 q n h; do
+config blktest-p "phy:${loop#/dev/},xvda,w" "file:$work/cd.img,hdc:cdrom,r"
+for d in a r1 r2 q n h p; do
 	ok "xm create blktest-$d" "$xm" create "blktest-$d"
 done
-for d in a r1 r2 q n h; do
+for d in a r1 r2 q n h p; do
 	ok "blktest-$d comes up" wait_for "$(console_log "blktest-$d")" '^guest ready$' 180
 done
 
@@ -167,6 +175,24 @@ is "... and XenStore keeps nothing of it" "$(xenstore-ls /local/domain/0/backend
 config blktest-w2 "tap:qcow2:$work/q.qcow2,xvda,w"
 like "a second writer of the qcow2 in use is refused" "$("$xm" create blktest-w2 2>&1)" "q\.qcow2.*in use by domain blktest-q"
 
+# --- a block device, and a cdrom ---
+ok "phy:${loop#/dev/} is the guest's 32 MiB xvda" run blktest-p '^size 65536$' 'echo "size $(cat /sys/block/xvda/size)"'
+ok "the guest writes it" run blktest-p '^psum ' \
+	'dd if=/dev/urandom of=/tmp/p bs=64k count=16 2>/dev/null && dd if=/tmp/p of=/dev/xvda bs=64k oflag=direct 2>/dev/null && echo "psum $(sha256sum </tmp/p)"'
+psum=$(log_of blktest-p | sed -n 's/^psum \([0-9a-f]*\).*/\1/p' | tail -1)
+is "the host's block device holds what the guest wrote" "$(dd if="$loop" bs=64k count=16 2>/dev/null | sha256sum | cut -d' ' -f1)" "$psum"
+be=/local/domain/0/backend/vbd/$("$xm" domid blktest-p)/51712
+host_discards=$([ "$(cat "/sys/block/${loop#/dev/}/queue/discard_max_bytes")" -gt 0 ] && echo 1 || echo 0)
+is "feature-discard says what the host's device can do" "$(xenstore-read "$be/feature-discard")" "$host_discards"
+if [ "$host_discards" = 1 ]; then
+	ok "blkdiscard in the guest reaches the device" run blktest-p '^discarded$' 'blkdiscard /dev/xvda && echo discarded'
+	like "... and counts" "$("$xm" list --long blktest-p)" '\(dev xvda\).*\(ds_req [1-9][0-9]*\) \(errors 0\)'
+fi
+ok "the cdrom (hdc) is the guest's xvdc, removable and read-only" run blktest-p '^cdrom 1 1$' \
+	'echo "cdrom $(cat /sys/block/xvdc/removable) $(cat /sys/block/xvdc/ro)"'
+ok "... and reads back the medium" run blktest-p '^medium: a read-only medium$' \
+	'echo "medium: $(head -c 18 /dev/xvdc)"'
+
 # --- qcow2 through qemu-nbd, and an NBD server ---
 ok "the qcow2 disk takes an ext4 and a file" run blktest-q '^qsum ' \
 	'mkfs.ext4 -q /dev/xvda && mount /dev/xvda /mnt && dd if=/dev/urandom of=/mnt/data bs=64k count=64 2>/dev/null && sync && echo "qsum $(sha256sum </mnt/data)"'
@@ -210,6 +236,6 @@ out=$("$xm" block-detach blktest-h xvdc 2>&1)
 is "detaching it again fails" "$?" 1
 like "... saying it is not attached" "$out" 'xvdc.*not attached|no .*xvdc'
 
-for d in a r1 r2 q n h; do "$xm" destroy "blktest-$d" >/dev/null 2>&1; done
+for d in a r1 r2 q n h p; do "$xm" destroy "blktest-$d" >/dev/null 2>&1; done
 is "destroying the domains leaves no vbd in XenStore" "$(xenstore-ls /local/domain/0/backend/vbd 2>/dev/null | grep -c .)" 0
 done_testing
