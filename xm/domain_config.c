@@ -16,6 +16,7 @@
 #include "config.h"
 #include "util.h"
 #include "vbd.h"
+#include "vif.h"
 
 #define DEFAULT_MEMORY_MB 128
 
@@ -379,6 +380,34 @@ static int check_disks(const struct loader *l, const struct xm_domain_config *c)
 	return 0;
 }
 
+/* Each vif entry must parse, and no two may share a MAC or a name. */
+static int check_vifs(const struct loader *l, const struct xm_domain_config *c)
+{
+	struct vif_spec *specs = calloc(c->nvif ? c->nvif : 1, sizeof(*specs));
+	if (!specs)
+		return option_error(l, "vif", "out of memory");
+	int r = 0;
+	for (size_t i = 0; i < c->nvif && r == 0; i++) {
+		char why[512];
+		if (vif_parse(c->vif[i], &specs[i], why, sizeof(why)) < 0) {
+			r = option_error(l, "vif", "%s", why);
+			break;
+		}
+		for (size_t k = 0; k < i && r == 0; k++) {
+			char mac[18];
+			vif_format_mac(specs[i].mac, mac);
+			if (specs[i].has_mac && specs[k].has_mac && memcmp(specs[i].mac, specs[k].mac, 6) == 0)
+				r = option_error(l, "vif", "two entries have the MAC %s", mac);
+			else if (specs[i].vifname[0] && strcmp(specs[i].vifname, specs[k].vifname) == 0)
+				r = option_error(l, "vif", "two entries have the vifname %s", specs[i].vifname);
+		}
+	}
+	for (size_t i = 0; i < c->nvif; i++)
+		vif_spec_free(&specs[i]);
+	free(specs);
+	return r;
+}
+
 static int load(const struct loader *l, struct xm_domain_config *c)
 {
 	if (get_name(l, &c->name) < 0 ||
@@ -397,7 +426,7 @@ static int load(const struct loader *l, struct xm_domain_config *c)
 	    get_event(l, "on_reboot", XM_ON_RESTART, &c->on_reboot) < 0 ||
 	    get_event(l, "on_crash", XM_ON_RESTART, &c->on_crash) < 0 ||
 	    get_strings(l, "disk", &c->disk, &c->ndisk) < 0 || check_disks(l, c) < 0 ||
-	    get_strings(l, "vif", &c->vif, &c->nvif) < 0)
+	    get_strings(l, "vif", &c->vif, &c->nvif) < 0 || check_vifs(l, c) < 0)
 		return -1;
 	return 0;
 }

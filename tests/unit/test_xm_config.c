@@ -962,6 +962,15 @@ static void domain_errors(void **state)
 	assert_load_error("name = 'a'\nkernel = 'vmlinuz'\n"
 			  "disk = ['file:/srv/a.img,xvda,w', 'phy:sdb,51712,r']\n",
 			  "vm.cfg:3: disk = [...]: two entries name the same device (51712)");
+	/* So are vif entries. */
+	assert_load_error("name = 'a'\nkernel = 'vmlinuz'\nvif = ['bridge=xenbr0, rate=fast']\n",
+			  "vm.cfg:3: vif = [...]: vif entry 'bridge=xenbr0, rate=fast': rate 'fast' is not a "
+			  "rate Xen takes (10Mb/s, 1MB/s@20ms, ...)");
+	assert_load_error("name = 'a'\nkernel = 'vmlinuz'\n"
+			  "vif = ['mac=00:16:3e:00:00:01', 'mac=00:16:3E:00:00:01,bridge=xenbr1']\n",
+			  "vm.cfg:3: vif = [...]: two entries have the MAC 00:16:3e:00:00:01");
+	assert_load_error("name = 'a'\nkernel = 'vmlinuz'\nvif = ['vifname=web', 'vifname=web']\n",
+			  "vm.cfg:3: vif = [...]: two entries have the vifname web");
 	assert_load_error("name = 'a'\nkernel = 'vmlinuz'\nvif = ['a',\n 5]\n",
 			  "vm.cfg:3: vif = [...]: item 2 of the list is an integer; each must be a "
 			  "string");
