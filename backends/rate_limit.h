@@ -1,0 +1,27 @@
+/* The credit scheme Xen's netback enforces a vif's rate= with: every
+ * `interval_us` the vif's credit is filled back up to `bytes`, and a packet
+ * goes out only while credit is left. A packet larger than the whole credit
+ * still goes when the credit is full, so it is never stuck; it leaves the
+ * credit in debt, paid back by the next refills. */
+#ifndef XENON_BACKENDS_RATE_LIMIT_H
+#define XENON_BACKENDS_RATE_LIMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rate_limit {
+	uint64_t bytes;       /* credit per interval; 0: no limit */
+	uint64_t interval_us;
+	int64_t credit;       /* what is left now; below 0 after a large packet */
+	uint64_t next_refill_us;
+};
+
+void rate_limit_init(struct rate_limit *r, uint64_t bytes, uint32_t interval_us, uint64_t now_us);
+/* Whether a packet of `len` bytes may go at `now_us`; if it may, its bytes
+ * are taken from the credit. */
+bool rate_limit_take(struct rate_limit *r, uint64_t now_us, size_t len);
+/* When a packet refused at `now_us` may be tried again. */
+uint64_t rate_limit_retry_at(const struct rate_limit *r, uint64_t now_us);
+
+#endif
