@@ -60,7 +60,11 @@ static int open_local(struct disk *d, char *err, size_t errlen)
 		return -1;
 	}
 	struct stat st;
-	if (fstat(d->buffered_fd, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))) {
+	if (fstat(d->buffered_fd, &st) < 0) {
+		snprintf(err, errlen, "disk %s: %s", d->target, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
 		snprintf(err, errlen, "disk %s: %s", d->target,
 			 S_ISDIR(st.st_mode) ? "is a folder" : "is neither an image file nor a block device");
 		return -1;

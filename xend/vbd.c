@@ -46,6 +46,14 @@ static json_t *disk_entries(struct xdomain *d)
 	return disks;
 }
 
+/* One of the config's disk entries, parsed; false for one that does not
+ * parse (xm checked them all, so only a hand-edited record has one). */
+static bool entry_spec(json_t *entry, struct vbd_spec *s)
+{
+	char why[256];
+	return json_is_string(entry) && vbd_parse(json_string_value(entry), s, why, sizeof(why)) == 0;
+}
+
 /* The index in the domain's disk entries of the one that is vbd `devid`;
  * -1 if none is. */
 static long find_entry(struct xdomain *d, uint32_t devid)
@@ -54,8 +62,7 @@ static long find_entry(struct xdomain *d, uint32_t devid)
 	json_t *entry;
 	json_array_foreach(disk_entries(d), i, entry) {
 		struct vbd_spec s;
-		char why[256];
-		if (!json_is_string(entry) || vbd_parse(json_string_value(entry), &s, why, sizeof(why)) < 0)
+		if (!entry_spec(entry, &s))
 			continue;
 		bool found = s.number == devid;
 		vbd_spec_free(&s);
@@ -118,8 +125,7 @@ static int disk_users(struct vbd_user **out, size_t *n)
 		json_t *entry;
 		json_array_foreach(disk_entries(d), i, entry) {
 			struct vbd_spec s;
-			char why[256];
-			if (!json_is_string(entry) || vbd_parse(json_string_value(entry), &s, why, sizeof(why)) < 0)
+			if (!entry_spec(entry, &s))
 				continue;
 			struct vbd_user u = { .mode = s.mode, .domid = d->domid, .domain = d->name };
 			snprintf(u.vdev, sizeof(u.vdev), "%s", s.vdev);
@@ -387,7 +393,7 @@ void vbd_release_all(struct xdomain *d)
 	json_array_foreach(disk_entries(d), i, entry) {
 		struct vbd_spec s;
 		char err[256], be[96], fe[96];
-		if (!json_is_string(entry) || vbd_parse(json_string_value(entry), &s, err, sizeof(err)) < 0)
+		if (!entry_spec(entry, &s))
 			continue;
 		if (vmm_detach(d, s.number, true, err, sizeof(err)) < 0)
 			log_warn("domain %s: releasing %s (%u): %s", d->name, s.vdev, s.number, err);

@@ -57,11 +57,11 @@ static uint64_t size_of(int fd)
 {
 	struct stat st;
 	uint64_t size = 0;
-	if (fstat(fd, &st) == 0 && S_ISBLK(st.st_mode))
-		ioctl(fd, BLKGETSIZE64, &size);
-	else if (fstat(fd, &st) == 0)
-		size = (uint64_t)st.st_size;
-	return size;
+	if (fstat(fd, &st) < 0)
+		return 0;
+	if (!S_ISBLK(st.st_mode))
+		return (uint64_t)st.st_size;
+	return ioctl(fd, BLKGETSIZE64, &size) == 0 ? size : 0;
 }
 
 /* Queues the next I/O of the pattern into buffer i. */
