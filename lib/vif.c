@@ -161,6 +161,7 @@ static int set_option(struct vif_spec *s, const char *key, const char *value, ch
 			snprintf(err, errlen, "rate '%.64s' is not a rate Xen takes (10Mb/s, 1MB/s@20ms, ...)", value);
 			return -1;
 		}
+		snprintf(s->rate, sizeof(s->rate), "%.63s", value);
 	} else if (strcmp(key, "model") == 0 || strcmp(key, "type") == 0) {
 		snprintf(s->model, sizeof(s->model), "%.31s", value);
 	} else if (strcmp(key, "backend") == 0) {

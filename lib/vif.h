@@ -22,6 +22,7 @@ struct vif_spec {
 	char *script;               /* script=: overrides xend's vif-script; NULL if none */
 	uint64_t rate_bytes;        /* rate=: bytes per interval, 0 for no limit */
 	uint32_t rate_interval_us;
+	char rate[64];              /* rate= as written, "" if none */
 	char model[32];             /* model=, type=: accepted, meaningless for a PV vif */
 };
 

@@ -51,6 +51,7 @@ static void test_the_books_entries(void **state)
 	/* 10 Mb/s is 1.25 MB/s: 62500 bytes every 50 ms. */
 	assert_int_equal(s.rate_bytes, 62500);
 	assert_int_equal(s.rate_interval_us, 50000);
+	assert_string_equal(s.rate, "10Mb/s"); /* as written, for xend's backend folder */
 	vif_spec_free(&s);
 
 	parse_ok("", &s); /* vif = [ '' ]: one vif, every default */
