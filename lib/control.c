@@ -239,3 +239,13 @@ int control_reply_error(int fd, const char *fmt, ...)
 	json_decref(r);
 	return err;
 }
+
+json_t *control_find_device(json_t *list, uint32_t devid)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v)
+		if (json_integer_value(json_object_get(v, "devid")) == (json_int_t)devid)
+			return v;
+	return NULL;
+}

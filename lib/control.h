@@ -39,6 +39,10 @@ int control_recv(int fd, json_t **msg, int *fds, size_t *nfds);
  * the reason in `err`. */
 json_t *control_call(int fd, const json_t *request, int *fds, size_t *nfds, char *err, size_t errlen);
 
+/* The entry of a list of devices (a VMM's info "vbds", "vifs") whose
+ * "devid" is `devid`; NULL if none is (or `list` is no array). */
+json_t *control_find_device(json_t *list, uint32_t devid);
+
 /* Replies. */
 int control_reply_ok(int fd, json_t *extra); /* extra (consumed) may be NULL */
 int control_reply_error(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

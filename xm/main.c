@@ -15,6 +15,7 @@
 #include "console.h"
 #include "control.h"
 #include "domain_config.h"
+#include "network.h"
 #include "vbd.h"
 
 struct command {
@@ -195,8 +196,17 @@ static void print_sxp(json_t *d)
 			xm_vbd_sxp_print(stdout, json_string_value(dev), json_object_get(d, "vbds"));
 			printf("\n");
 		}
-		json_array_foreach(json_object_get(config, "vif"), i, dev)
-			printf("    (device (vif (spec '%s')))\n", json_string_value(dev));
+		/* Each vif's devid: as xend keeps them, else by its place. */
+		json_t *devids = json_object_get(config, "vif_devids");
+		json_array_foreach(json_object_get(config, "vif"), i, dev) {
+			json_t *devid = json_array_get(devids, i);
+			printf("    ");
+			xm_vif_sxp_print(stdout, json_string_value(dev) ?: "",
+					 json_is_integer(devid) ? (uint32_t)json_integer_value(devid) : (uint32_t)i,
+					 (uint32_t)json_integer_value(json_object_get(d, "domid")),
+					 json_string_value(json_object_get(d, "uuid")) ?: "", json_object_get(d, "vifs"));
+			printf("\n");
+		}
 	}
 	printf("    (state %s)\n", json_string_value(json_object_get(d, "state")));
 	if (json_object_get(d, "start_time"))
@@ -430,19 +440,64 @@ static int cmd_block_detach(int argc, char **argv)
 	return reply ? 0 : 1;
 }
 
-static int cmd_block_list(int argc, char **argv)
+/* block-list, network-list: <Domain> [-l|--long]; xend's `op` gives the devices. */
+static int list_devices(int argc, char **argv, const char *op, void (*print)(FILE *, json_t *, bool))
 {
 	static const char *const long_flag[2] = { "-l", "--long" };
 	const char *domain;
 	bool longform;
 	if (operands_and_flag(argc, argv, long_flag, &longform, &domain, 1))
 		return 1;
-	json_t *reply = xend_call(json_pack("{s:s, s:s}", "op", "block-list", "domain", domain));
+	json_t *reply = xend_call(json_pack("{s:s, s:s}", "op", op, "domain", domain));
 	if (!reply)
 		return 1;
-	xm_block_list_print(stdout, json_object_get(reply, "devices"), longform);
+	print(stdout, json_object_get(reply, "devices"), longform);
 	json_decref(reply);
 	return 0;
+}
+
+static int cmd_block_list(int argc, char **argv)
+{
+	return list_devices(argc, argv, "block-list", xm_block_list_print);
+}
+
+/* ---- network-attach, network-detach, network-list ---- */
+
+static int cmd_network_attach(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("no domain given");
+	char entry[1024], err[512];
+	if (xm_network_entry(argv + 2, (size_t)(argc - 2), entry, sizeof(entry), err, sizeof(err)) < 0) {
+		fprintf(stderr, "Error: %s\n", err);
+		return 1;
+	}
+	json_t *reply = xend_call(json_pack("{s:s, s:s, s:s}", "op", "network-attach", "domain", argv[1], "vif", entry));
+	json_decref(reply);
+	return reply ? 0 : 1;
+}
+
+static int cmd_network_detach(int argc, char **argv)
+{
+	static const char *const force_flag[2] = { "-f", "--force" };
+	const char *args[2];
+	bool force;
+	if (operands_and_flag(argc, argv, force_flag, &force, args, 2))
+		return 1;
+	char *end;
+	errno = 0;
+	unsigned long devid = strtoul(args[1], &end, 10);
+	if (!*args[1] || *end || errno || devid > UINT32_MAX || args[1][0] == '-')
+		return usage_error("<DevId> is a vif's number (xm network-list shows them), not '%s'", args[1]);
+	json_t *reply = xend_call(json_pack("{s:s, s:s, s:I, s:b}", "op", "network-detach", "domain", args[0], "devid",
+					    (json_int_t)devid, "force", force));
+	json_decref(reply);
+	return reply ? 0 : 1;
+}
+
+static int cmd_network_list(int argc, char **argv)
+{
+	return list_devices(argc, argv, "network-list", xm_network_list_print);
 }
 
 static int cmd_not_yet(int argc, char **argv)
@@ -468,6 +523,13 @@ static const struct command commands[] = {
 	{ "help", cmd_help, "[<Command>]", "Display this message, or help on one command." },
 	{ "list", cmd_list, "[-l|--long] [Domain, ...]", "List information about all/some domains." },
 	{ "migrate", cmd_not_yet, "<Domain> <Host>", "Migrate a domain to another machine (not yet)." },
+	{ "network-attach", cmd_network_attach,
+	  "<Domain> [type=<type>] [mac=<mac>] [bridge=<bridge>] [ip=<ip>] [script=<script>] [backend=<BackDomain>] "
+	  "[vifname=<name>] [rate=<rate>] [model=<model>]",
+	  "Create a new virtual network device." },
+	{ "network-detach", cmd_network_detach, "<Domain> <DevId> [-f|--force]",
+	  "Destroy a domain's virtual network device." },
+	{ "network-list", cmd_network_list, "<Domain> [--long]", "List virtual network interfaces for a domain." },
 	{ "pause", cmd_pause, "<Domain>", "Pause execution of a domain." },
 	{ "reboot", cmd_reboot, "[-w] [-a] <Domain>", "Reboot a domain." },
 	{ "restore", cmd_not_yet, "<CheckpointFile>", "Restore a domain from a saved state (not yet)." },

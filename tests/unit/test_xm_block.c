@@ -11,29 +11,8 @@
 
 #include <cmocka.h>
 
+#include "capture.h"
 #include "block.h"
-
-/* What `print` wrote, in a string the test frees. */
-static char *output;
-static size_t output_len;
-
-static FILE *capture(void)
-{
-	free(output);
-	output = NULL;
-	FILE *f = open_memstream(&output, &output_len);
-	assert_non_null(f);
-	return f;
-}
-
-static json_t *json(const char *text)
-{
-	json_error_t e;
-	json_t *j = json_loads(text, 0, &e);
-	if (!j)
-		fail_msg("bad JSON in the test: %s", e.text);
-	return j;
-}
 
 /* Two disks as xend's block-list gives them: one the guest has connected,
  * one it has not touched yet. */
@@ -120,14 +99,6 @@ static void test_list_long_shows_each_disks_statistics(void **state)
 	json_decref(vbds);
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	free(output);
-	output = NULL;
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,5 +108,5 @@ int main(void)
 		cmocka_unit_test(test_block_list_long_is_the_frontends_sxp),
 		cmocka_unit_test(test_list_long_shows_each_disks_statistics),
 	};
-	return cmocka_run_group_tests(tests, NULL, teardown);
+	return cmocka_run_group_tests(tests, NULL, capture_teardown);
 }
