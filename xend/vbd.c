@@ -18,22 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "log.h"
 #include "xend.h"
-
-#define DETACH_WAIT_MS 10000
-#define DETACH_POLL_MS 100
-#define XENBUS_STATE_CLOSED "6"
-
-static void backend_path(const struct xdomain *d, uint32_t devid, char *buf, size_t len)
-{
-	snprintf(buf, len, "/local/domain/0/backend/vbd/%u/%u", d->domid, devid);
-}
-
-static void frontend_path(const struct xdomain *d, uint32_t devid, char *buf, size_t len)
-{
-	snprintf(buf, len, "/local/domain/%u/device/vbd/%u", d->domid, devid);
-}
 
 /* The config's disk entries, which it gets if it has none. */
 static json_t *disk_entries(struct xdomain *d)
@@ -227,31 +214,14 @@ static int vmm_attach(struct xdomain *d, const struct vbd_spec *s, const char *b
 	return rep ? 0 : -1;
 }
 
-static int vmm_detach(struct xdomain *d, uint32_t devid, bool force, char *err, size_t errlen)
-{
-	json_t *req = json_pack("{s:s, s:I, s:b}", "op", "vbd-detach", "devid", (json_int_t)devid, "force", force);
-	json_t *rep = domain_vmm_call(d, req, err, errlen);
-	json_decref(req);
-	json_decref(rep);
-	return rep ? 0 : -1;
-}
-
-static void remove_folders(const char *be, const char *fe)
-{
-	const char *const paths[] = { fe, be };
-	if (store_remove(paths, 2) < 0)
-		log_warn("removing %s and %s from XenStore: %s", fe, be, strerror(errno));
-}
-
 /* Attaches one disk and adds its entry to the domain's config. */
 static int attach(struct xdomain *d, const char *entry, uint32_t *devid, char *err, size_t errlen)
 {
 	struct vbd_spec s;
 	if (vbd_parse(entry, &s, err, errlen) < 0)
 		return -1;
-	char be[96], fe[96];
-	backend_path(d, s.number, be, sizeof(be));
-	frontend_path(d, s.number, fe, sizeof(fe));
+	char be[DEVICE_PATH_MAX], fe[DEVICE_PATH_MAX];
+	device_paths("vbd", d->domid, s.number, be, fe);
 	int r = -1;
 	if (find_entry(d, s.number) >= 0) {
 		snprintf(err, errlen, "Device %s (%u) is already attached to domain %s", s.vdev, s.number, d->name);
@@ -261,14 +231,14 @@ static int attach(struct xdomain *d, const char *entry, uint32_t *devid, char *e
 	    write_backend(d, &s, be, fe, err, errlen) < 0)
 		goto out;
 	if (vmm_attach(d, &s, be, fe, err, errlen) < 0) {
-		remove_folders(be, fe);
+		device_remove(be, fe);
 		goto out;
 	}
 	if (write_frontend(d, &s, be, fe, err, errlen) < 0) {
 		char why[256];
-		if (vmm_detach(d, s.number, true, why, sizeof(why)) < 0)
+		if (device_vmm_detach(d, "vbd", s.number, true, why, sizeof(why)) < 0)
 			log_warn("domain %s: the VMM kept vbd %u: %s", d->name, s.number, why);
-		remove_folders(be, fe);
+		device_remove(be, fe);
 		goto out;
 	}
 	json_array_append_new(disk_entries(d), json_string(entry));
@@ -317,30 +287,6 @@ int vbd_attach(struct xdomain *d, const char *entry, uint32_t *devid, char *err,
 	return 0;
 }
 
-/* The backend's state as XenStore has it; "" if absent. */
-static void backend_state(const char *be, char *buf, size_t len)
-{
-	char path[128];
-	snprintf(path, sizeof(path), "%s/state", be);
-	char *v = store_read(path);
-	snprintf(buf, len, "%s", v ? v : "");
-	free(v);
-}
-
-/* Waits for the guest to close its end: the backend reaches Closed. xend
- * serves nothing meanwhile, which a detach's few seconds allow. */
-static bool wait_closed(const char *be, char *state, size_t len)
-{
-	for (int waited = 0;; waited += DETACH_POLL_MS) {
-		backend_state(be, state, len);
-		if (strcmp(state, XENBUS_STATE_CLOSED) == 0)
-			return true;
-		if (waited >= DETACH_WAIT_MS)
-			return false;
-		usleep(DETACH_POLL_MS * 1000);
-	}
-}
-
 int vbd_detach(struct xdomain *d, const char *dev, bool force, char *err, size_t errlen)
 {
 	uint32_t devid;
@@ -353,35 +299,17 @@ int vbd_detach(struct xdomain *d, const char *dev, bool force, char *err, size_t
 	struct vbd_spec s;
 	if (vbd_parse(json_string_value(json_array_get(disks, (size_t)index)), &s, err, errlen) < 0)
 		return -1;
-	char be[96], fe[96], state[16];
-	backend_path(d, devid, be, sizeof(be));
-	frontend_path(d, devid, fe, sizeof(fe));
-	int r = -1;
-	/* A guest that has shut down lets go of nothing: there is nobody to wait for. */
-	force = force || strcmp(d->state, "shutdown") == 0;
-	/* Closed already: the guest let go after an earlier detach gave up. */
-	backend_state(be, state, sizeof(state));
-	bool closed = strcmp(state, XENBUS_STATE_CLOSED) == 0;
-	if (!closed && vmm_detach(d, devid, force, err, errlen) < 0) {
-		if (!force)
-			goto out;
-		/* Forced: whatever the VMM thinks, the device goes. */
-		log_warn("domain %s: detaching %s (%u) by force: %s", d->name, s.vdev, devid, err);
+	char be[DEVICE_PATH_MAX], fe[DEVICE_PATH_MAX], label[VBD_NAME_MAX + 16];
+	device_paths("vbd", d->domid, devid, be, fe);
+	snprintf(label, sizeof(label), "%s (%u)", s.vdev, devid);
+	int r = device_disconnect(d, "vbd", devid, label, "block-detach", force, err, errlen);
+	if (r == 0) {
+		device_remove(be, fe);
+		json_array_remove(disks, (size_t)index);
+		domain_save_record(d);
+		log_info("domain %s (%u): detached %s (vbd %u)%s", d->name, d->domid, s.vdev, devid,
+			 force ? " by force" : "");
 	}
-	if (!closed && !force && !wait_closed(be, state, sizeof(state))) {
-		snprintf(err, errlen,
-			 "Device %s (%u) of domain %s could not be disconnected: the guest has not released it "
-			 "in %d s (state %s); xm block-detach -f forces it",
-			 s.vdev, devid, d->name, DETACH_WAIT_MS / 1000, state[0] ? state : "absent");
-		goto out;
-	}
-	remove_folders(be, fe);
-	json_array_remove(disks, (size_t)index);
-	domain_save_record(d);
-	log_info("domain %s (%u): detached %s (vbd %u)%s", d->name, d->domid, s.vdev, devid,
-		 force ? " by force" : "");
-	r = 0;
-out:
 	vbd_spec_free(&s);
 	return r;
 }
@@ -392,14 +320,13 @@ void vbd_release_all(struct xdomain *d)
 	json_t *entry;
 	json_array_foreach(disk_entries(d), i, entry) {
 		struct vbd_spec s;
-		char err[256], be[96], fe[96];
+		char err[256], be[DEVICE_PATH_MAX], fe[DEVICE_PATH_MAX];
 		if (!entry_spec(entry, &s))
 			continue;
-		if (vmm_detach(d, s.number, true, err, sizeof(err)) < 0)
+		if (device_vmm_detach(d, "vbd", s.number, true, err, sizeof(err)) < 0)
 			log_warn("domain %s: releasing %s (%u): %s", d->name, s.vdev, s.number, err);
-		backend_path(d, s.number, be, sizeof(be));
-		frontend_path(d, s.number, fe, sizeof(fe));
-		remove_folders(be, fe);
+		device_paths("vbd", d->domid, s.number, be, fe);
+		device_remove(be, fe);
 		vbd_spec_free(&s);
 	}
 	json_object_set_new(d->config, "disk", json_array());
@@ -407,121 +334,38 @@ void vbd_release_all(struct xdomain *d)
 
 /* ---- block-list ---- */
 
-static char *node(const char *folder, const char *name)
-{
-	char path[160];
-	snprintf(path, sizeof(path), "%s/%s", folder, name);
-	return store_read(path);
-}
-
-/* A number the guest (or we) wrote; -1 if absent or not a number. */
-static json_int_t node_number(const char *folder, const char *name)
-{
-	char *v = node(folder, name), *end;
-	errno = 0;
-	long long n = v ? strtoll(v, &end, 10) : -1;
-	if (v && (end == v || *end || errno || n < 0))
-		n = -1;
-	free(v);
-	return (json_int_t)n;
-}
-
-/* Sets key to the node's text, if it has one. */
-static void set_node(json_t *o, const char *key, const char *folder, const char *name)
-{
-	char *v = node(folder, name);
-	if (v)
-		json_object_set_new(o, key, json_string(v));
-	free(v);
-}
-
-static const char *const stat_names[] = { "rd_req", "wr_req", "oo_req", "f_req", "ds_req",
-					  "rd_sect", "wr_sect", "errors" };
-
-static void add_statistics(json_t *dev, json_t *vmm_vbds, uint32_t devid)
-{
-	size_t i;
-	json_t *v;
-	json_array_foreach(vmm_vbds, i, v) {
-		if (json_integer_value(json_object_get(v, "devid")) != (json_int_t)devid)
-			continue;
-		for (size_t k = 0; k < sizeof(stat_names) / sizeof(stat_names[0]); k++) {
-			json_t *n = json_object_get(v, stat_names[k]);
-			if (json_is_integer(n))
-				json_object_set(dev, stat_names[k], n);
-		}
-		return;
-	}
-}
-
-/* The first of NAMES under FOLDER that is a number; -1 if none is. A
- * frontend with several queues or ring pages names its ring-ref and
- * event-channel per queue (queue-0/...) and per page (ring-ref0): xm shows
- * the first, as a single-ring frontend's. */
-static json_int_t first_number(const char *folder, const char *const *names)
-{
-	for (; *names; names++) {
-		json_int_t n = node_number(folder, *names);
-		if (n >= 0)
-			return n;
-	}
-	return -1;
-}
-
 static json_t *describe_device(struct xdomain *d, uint32_t devid, json_t *vmm_vbds)
 {
+	/* A frontend with several queues or ring pages names its ring-ref and
+	 * event-channel per queue (queue-0/...) and per page (ring-ref0): xm
+	 * shows the first, as a single-ring frontend's. */
 	static const char *const event_channel[] = { "event-channel", "queue-0/event-channel", NULL };
 	static const char *const ring_ref[] = { "ring-ref", "ring-ref0", "queue-0/ring-ref", "queue-0/ring-ref0", NULL };
-	char fe[96];
-	frontend_path(d, devid, fe, sizeof(fe));
-	char *be = node(fe, "backend");
+	static const char *const stat_names[] = { "rd_req",  "wr_req",  "oo_req", "f_req", "ds_req",
+						  "rd_sect", "wr_sect", "errors", NULL };
+	char be[DEVICE_PATH_MAX], fe[DEVICE_PATH_MAX];
+	device_paths("vbd", d->domid, devid, be, fe);
+	char *backend = device_read(fe, "backend");
 	/* Xen's vbd frontends have no handle (its vifs do), so xm printed 0. */
-	json_int_t handle = node_number(fe, "handle");
+	json_int_t handle = device_read_number(fe, "handle");
 	json_t *dev = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "devid", (json_int_t)devid, "backend_id",
-				node_number(fe, "backend-id"), "handle", handle < 0 ? 0 : handle, "state",
-				node_number(fe, "state"), "event_channel", first_number(fe, event_channel),
-				"ring_ref", first_number(fe, ring_ref));
-	set_node(dev, "protocol", fe, "protocol");
-	if (be) {
-		set_node(dev, "device_type", be, "device-type");
-		json_object_set_new(dev, "backend_path", json_string(be));
-		set_node(dev, "vdev", be, "dev");
-		set_node(dev, "mode", be, "mode");
-		set_node(dev, "params", be, "params");
+				device_read_number(fe, "backend-id"), "handle", handle < 0 ? 0 : handle, "state",
+				device_read_number(fe, "state"), "event_channel",
+				device_first_number(fe, event_channel), "ring_ref", device_first_number(fe, ring_ref));
+	device_set_string(dev, "protocol", fe, "protocol");
+	if (backend) {
+		device_set_string(dev, "device_type", backend, "device-type");
+		json_object_set_new(dev, "backend_path", json_string(backend));
+		device_set_string(dev, "vdev", backend, "dev");
+		device_set_string(dev, "mode", backend, "mode");
+		device_set_string(dev, "params", backend, "params");
 	}
-	free(be);
-	add_statistics(dev, vmm_vbds, devid);
+	free(backend);
+	device_copy_numbers(dev, control_find_device(vmm_vbds, devid), stat_names);
 	return dev;
-}
-
-static int by_number(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
 }
 
 json_t *vbd_list(struct xdomain *d)
 {
-	char folder[64];
-	snprintf(folder, sizeof(folder), "/local/domain/%u/device/vbd", d->domid);
-	unsigned n;
-	char **names = store_list(folder, &n);
-	uint32_t *devids = calloc(n ? n : 1, sizeof(*devids));
-	size_t count = 0;
-	for (unsigned i = 0; devids && i < n; i++) {
-		char *end;
-		unsigned long v = strtoul(names[i], &end, 10);
-		if (*names[i] && !*end && v <= UINT32_MAX)
-			devids[count++] = (uint32_t)v;
-	}
-	free(names);
-	qsort(devids, count, sizeof(*devids), by_number);
-	json_t *info = strcmp(d->state, "shutdown") == 0 ? NULL : domain_info(d);
-	json_t *vmm_vbds = json_object_get(info, "vbds");
-	json_t *devices = json_array();
-	for (size_t i = 0; i < count; i++)
-		json_array_append_new(devices, describe_device(d, devids[i], vmm_vbds));
-	json_decref(info);
-	free(devids);
-	return devices;
+	return device_list(d, "vbd", "vbds", describe_device);
 }

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -133,6 +134,42 @@ struct vbd_user {
  * naming both users and what to do. */
 int vbd_share_check(const struct vbd_user *want, const char *target, const struct vbd_user *users, size_t n,
 		    char *err, size_t errlen);
+
+/* device.c: what the classes of device (vbd, vif) share: their folders,
+ * the VMM's side of them, and letting go of one. */
+#define DEVICE_PATH_MAX 96
+/* A device's backend and frontend folders. */
+static inline void device_paths(const char *cls, uint32_t domid, uint32_t devid, char be[DEVICE_PATH_MAX],
+				char fe[DEVICE_PATH_MAX])
+{
+	snprintf(be, DEVICE_PATH_MAX, "/local/domain/0/backend/%s/%u/%u", cls, domid, devid);
+	snprintf(fe, DEVICE_PATH_MAX, "/local/domain/%u/device/%s/%u", domid, cls, devid);
+}
+/* A node of a folder (malloc'd), or NULL if absent. */
+char *device_read(const char *folder, const char *name);
+/* A number the guest (or we) wrote; -1 if absent or not a number. */
+json_int_t device_read_number(const char *folder, const char *name);
+/* The first of NAMES (NULL-terminated) that is a number; -1 if none. */
+json_int_t device_first_number(const char *folder, const char *const *names);
+/* Sets `key` to the node's text, if it has one. */
+void device_set_string(json_t *o, const char *key, const char *folder, const char *name);
+/* block-list, network-list: the devices under /local/domain/D/device/CLS
+ * by devid, each as `describe` gives it, with the entries of the VMM's
+ * info under `vmm_key` (none for a domain that has shut down). */
+json_t *device_list(struct xdomain *d, const char *cls, const char *vmm_key,
+		    json_t *(*describe)(struct xdomain *d, uint32_t devid, json_t *vmm_list));
+/* Copies the integers NAMES (NULL-terminated) of `from` into `to`. */
+void device_copy_numbers(json_t *to, const json_t *from, const char *const *names);
+/* Asks the VMM to forget the device ("CLS-detach"). */
+int device_vmm_detach(struct xdomain *d, const char *cls, uint32_t devid, bool force, char *err, size_t errlen);
+/* Takes the device from the guest: the VMM lets go, and unless forced (or
+ * the domain has shut down) xend waits up to 10 s for the guest to close
+ * its end. `label` names it in messages ("xvdb (51712)"), `command` is
+ * xm's for it ("block-detach"). 0, or -1 with `err` set. */
+int device_disconnect(struct xdomain *d, const char *cls, uint32_t devid, const char *label, const char *command,
+		      bool force, char *err, size_t errlen);
+/* Removes the backend and frontend folders (failures are logged). */
+void device_remove(const char *be, const char *fe);
 
 /* requests.c */
 void request_handle(int fd);
