@@ -8,7 +8,15 @@
  * It listens on $XENON_RUN_DIR/xend.sock (default /run/xenon), logs to
  * /var/log/xen/xend.log ($XENON_LOG_DIR for another folder) and keeps a
  * record of each domain in /var/lib/xend/domains ($XENON_STATE_DIR), so a
- * new xend takes back the domains an old one left running. */
+ * new xend takes back the domains an old one left running.
+ *
+ * `xend start` reads /etc/xen/xend-config.sxp ($XENON_CONFIG_DIR for
+ * another folder; none gives the defaults, a malformed one stops it), then
+ * the daemon installs the hotplug scripts missing from /etc/xen/scripts
+ * ($XENON_SCRIPT_DIR; by default `scripts` in the config folder) from the
+ * source tree's hotplug/ ($XENON_HOTPLUG_DIR) and runs the network script
+ * (`network-bridge start`), whose output, as every script's, goes to
+ * xen-hotplug.log beside xend.log. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -53,6 +61,24 @@ static pid_t running_pid(void)
 	return pid > 0 && kill(pid, 0) == 0 ? pid : 0;
 }
 
+/* An environment variable's value, or `fallback` if it is unset or empty. */
+static const char *env_or(const char *name, const char *fallback)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : fallback;
+}
+
+/* The folder xend runs from; false if it cannot be told. */
+static bool self_dir(char self[PATH_MAX])
+{
+	ssize_t n = readlink("/proc/self/exe", self, PATH_MAX - 1);
+	if (n <= 0)
+		return false;
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	return true;
+}
+
 /* Our programs live beside us (installed) or in their build folders. */
 static const char *find_program(const char *name, const char *build_dir, const char *env)
 {
@@ -60,11 +86,8 @@ static const char *find_program(const char *name, const char *build_dir, const c
 	if (override && *override)
 		return override;
 	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
+	if (!self_dir(self))
 		return NULL;
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
 	static char found[2][PATH_MAX];
 	static int slot;
 	char *out = found[slot++ % 2];
@@ -75,18 +98,44 @@ static const char *find_program(const char *name, const char *build_dir, const c
 	return access(out, X_OK) == 0 ? out : NULL;
 }
 
-static int mkdirs(const char *dir)
+/* The scripts xend ships: the source tree's hotplug/, where a built xend
+ * (build/main/xend/xend) finds it three folders up. */
+static void install_scripts(void)
 {
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", dir);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(buf, 0755);
-		*p = '/';
+	const char *from = getenv("XENON_HOTPLUG_DIR");
+	char self[PATH_MAX], path[PATH_MAX + 32];
+	struct stat st;
+	if ((!from || !*from) && self_dir(self)) {
+		snprintf(path, sizeof(path), "%s/../../../hotplug", self);
+		from = stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? path : NULL;
 	}
-	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	if (!from) {
+		log_warn("no hotplug scripts to install in %s (hotplug/ is not beside xend; $XENON_HOTPLUG_DIR names it)",
+			 xend.scripts_dir);
+		return;
+	}
+	char err[512];
+	if (scripts_install(from, xend.scripts_dir, err, sizeof(err)) < 0)
+		log_err("installing the hotplug scripts: %s", err);
+}
+
+/* (network-script ...) start: sets up the host's network for the vifs (a
+ * bridge, say). A failure is logged; domains without vifs still run. */
+static void start_network(void)
+{
+	struct hotplug_script script;
+	int r = hotplug_script_resolve(xend.scripts_dir, xend.settings.network_script, &script);
+	if (r != 0) {
+		if (r < 0)
+			log_err("the network script: out of memory");
+		return;
+	}
+	char err[512];
+	if (hotplug_run(&script, "start", NULL, xend.hotplug_log, HOTPLUG_TIMEOUT_MS, err, sizeof(err)) < 0)
+		log_err("%s (see %s)", err, xend.hotplug_log);
+	else
+		log_info("ran %s start", script.path);
+	hotplug_script_free(&script);
 }
 
 static void serve(int listen_fd)
@@ -129,8 +178,19 @@ static int start(void)
 		fprintf(stderr, "xend is already running (pid %d)\n", (int)running_pid());
 		return 0;
 	}
-	xend.log_dir = getenv("XENON_LOG_DIR") && *getenv("XENON_LOG_DIR") ? getenv("XENON_LOG_DIR") : "/var/log/xen";
-	xend.state_dir = getenv("XENON_STATE_DIR") && *getenv("XENON_STATE_DIR") ? getenv("XENON_STATE_DIR") : "/var/lib/xend";
+	xend.log_dir = env_or("XENON_LOG_DIR", "/var/log/xen");
+	xend.state_dir = env_or("XENON_STATE_DIR", "/var/lib/xend");
+	const char *config_dir = env_or("XENON_CONFIG_DIR", "/etc/xen");
+	static char config_path[PATH_MAX], scripts_dir[PATH_MAX];
+	snprintf(config_path, sizeof(config_path), "%s/xend-config.sxp", config_dir);
+	snprintf(scripts_dir, sizeof(scripts_dir), "%s/scripts", config_dir);
+	xend.scripts_dir = env_or("XENON_SCRIPT_DIR", scripts_dir);
+	snprintf(xend.hotplug_log, sizeof(xend.hotplug_log), "%s/xen-hotplug.log", xend.log_dir);
+	char err[512];
+	if (xend_settings_load(config_path, &xend.settings, err, sizeof(err)) < 0) {
+		fprintf(stderr, "xend: %s\n", err);
+		return 1;
+	}
 	xend.vmm_path = find_program("xenon-vmm", "vmm", "XENON_VMM");
 	if (!xend.vmm_path) {
 		fprintf(stderr, "xend: cannot find xenon-vmm beside xend\n");
@@ -141,7 +201,7 @@ static int start(void)
 	snprintf(console_dir, sizeof(console_dir), "%s/console", xend.log_dir);
 	snprintf(log_path, sizeof(log_path), "%s/xend.log", xend.log_dir);
 	snprintf(records_dir, sizeof(records_dir), "%s/domains", xend.state_dir);
-	if (mkdirs(console_dir) < 0 || mkdirs(control_run_dir()) < 0 || mkdirs(records_dir) < 0) {
+	if (make_folders(console_dir) < 0 || make_folders(control_run_dir()) < 0 || make_folders(records_dir) < 0) {
 		fprintf(stderr, "xend: cannot make %s, %s or %s: %s\n", console_dir, control_run_dir(), records_dir,
 			strerror(errno));
 		return 1;
@@ -174,11 +234,12 @@ static int start(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
-	char err[256];
 	if (store_open(err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		_exit(1);
 	}
+	install_scripts();
+	start_network();
 	domain_recover_all();
 	int listen_fd = control_listen(control_xend_path());
 	if (listen_fd < 0) {

@@ -7,6 +7,7 @@
 #define XEND_XEND_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +37,12 @@ struct xdomain {
 	struct xdomain *next;
 };
 
+/* settings.c: what xend-config.sxp says (the keys xend reads so far). */
+struct xend_settings {
+	char *network_script;  /* "network-bridge [ARGS]"; "" runs none */
+	char *vif_script;      /* "vif-bridge [ARGS]"; "" runs none */
+};
+
 struct xend {
 	struct xdomain *domains;
 	uint32_t next_domid;
@@ -43,6 +50,9 @@ struct xend {
 	const char *xenstored_path; /* NULL: not found; xend then needs a running one */
 	const char *log_dir;
 	const char *state_dir; /* /var/lib/xend: what survives xend */
+	const char *scripts_dir; /* /etc/xen/scripts: the hotplug scripts */
+	char hotplug_log[PATH_MAX]; /* what they print: xen-hotplug.log in log_dir */
+	struct xend_settings settings;
 };
 
 extern struct xend xend;
@@ -170,6 +180,40 @@ int device_disconnect(struct xdomain *d, const char *cls, uint32_t devid, const 
 		      bool force, char *err, size_t errlen);
 /* Removes the backend and frontend folders (failures are logged). */
 void device_remove(const char *be, const char *fe);
+
+/* hotplug.c: the scripts of /etc/xen/scripts, as Xen's udev rules and
+ * xend ran them. */
+#define HOTPLUG_TIMEOUT_MS 30000
+struct hotplug_script {
+	char *path;            /* the script itself */
+	char **args;           /* the setting's words after its name */
+	size_t nargs;
+};
+/* A setting ("vif-bridge bridge=xenbr1", or a path): its first word names
+ * the script, found in `scripts_dir` unless it has a '/'; the rest are its
+ * arguments. 0; 1 for a setting of no words (no script); -1 if out of
+ * memory. */
+int hotplug_script_resolve(const char *scripts_dir, const char *setting, struct hotplug_script *s);
+void hotplug_script_free(struct hotplug_script *s);
+/* Runs `SCRIPT ACTION ARGS...` with `env` (NAME=VALUE strings, NULL-
+ * terminated) added to xend's environment, its output appended to
+ * `log_path`; killed (its process group) after `timeout_ms`. 0 if it
+ * exited 0, or -1 with "SCRIPT ACTION failed: <its last line on stderr>"
+ * in `err`. */
+int hotplug_run(const struct hotplug_script *s, const char *action, char *const *env, const char *log_path,
+		int timeout_ms, char *err, size_t errlen);
+
+/* settings.c: /etc/xen/xend-config.sxp and /etc/xen/scripts */
+/* Reads the settings; an absent file gives the defaults. 0, or -1 with
+ * "PATH:LINE: why" in `err`. */
+int xend_settings_load(const char *path, struct xend_settings *s, char *err, size_t errlen);
+void xend_settings_free(struct xend_settings *s);
+/* Makes a folder and those it is in (0755); 0, or -1 with errno set. */
+int make_folders(const char *dir);
+/* Copies into `to` (made if absent) each regular file of `from` that `to`
+ * lacks, keeping its mode; never replaces one. Logs each; the number
+ * installed, or -1 with `err` set on the first failure. */
+int scripts_install(const char *from, const char *to, char *err, size_t errlen);
 
 /* requests.c */
 void request_handle(int fd);

@@ -9,7 +9,8 @@ bin=$root/build/main
 xm=$bin/xm/xm
 work=$(mktemp -d)
 export XENON_RUN_DIR=$work/run XENON_LOG_DIR=$work/log XENSTORED_PATH=$work/xenstored/socket \
-	XENSTORED_ROOTDIR=$work/xenstored XENON_CONFIG_DIR=$work/etc XENON_STATE_DIR=$work/state
+	XENSTORED_ROOTDIR=$work/xenstored XENON_CONFIG_DIR=$work/etc XENON_STATE_DIR=$work/state \
+	XENON_HOTPLUG_DIR=$work/hotplug
 cleanup() {
 	"$bin/xend/xend" stop >/dev/null 2>&1
 	[ -n "${xenstored_pid:-}" ] && kill "$xenstored_pid" 2>/dev/null
@@ -20,6 +21,22 @@ mkdir -p "$work/etc"
 kernel=$("$root/tools/guestkit" kernel)
 touch "$work/ramdisk"
 
+# xend-config.sxp: a mistake stops xend before it starts anything.
+printf '(vif-script vif-bridge)\n(network-script network-bridge\n' >"$work/etc/xend-config.sxp"
+out=$("$bin/xend/xend" start 2>&1)
+is "a malformed xend-config.sxp stops xend start" "$?" 1
+is "... naming the file and line" "$out" "xend: $work/etc/xend-config.sxp:2: a '(' is never closed"
+"$bin/xend/xend" status >/dev/null
+is "... and no xend runs" "$?" 3
+# The scripts xend ships (here a stand-in for network-bridge, which would
+# rewire this machine's network) go where the administrator has none.
+mkdir -p "$work/hotplug" "$work/etc/scripts"
+printf '#!/bin/sh\necho "$0 $*" >>"%s/network-ran"\necho network-test says hello\n' "$work" >"$work/hotplug/network-test"
+printf '#!/bin/sh\necho shipped\n' >"$work/hotplug/vif-test"
+printf '#!/bin/sh\necho mine\n' >"$work/etc/scripts/vif-test"
+chmod 755 "$work/hotplug/network-test" "$work/hotplug/vif-test" "$work/etc/scripts/vif-test"
+printf "# test\n(network-script 'network-test netdev=lo')\n(vif-script vif-test)\n" >"$work/etc/xend-config.sxp"
+
 ok "xend starts (and starts xenstored)" "$bin/xend/xend" start
 # The xenstored that xend started for us: the one whose socket is ours.
 for pid in $(pgrep -x xenstored); do
@@ -27,6 +44,13 @@ for pid in $(pgrep -x xenstored); do
 		xenstored_pid=$pid
 done
 ok "... which runs with our socket" [ -n "${xenstored_pid:-}" ]
+ok "... installs a script the scripts folder lacks" [ -x "$work/etc/scripts/network-test" ]
+like "... saying so in its log" "$(cat "$work/log/xend.log")" "installed $work/etc/scripts/network-test"
+is "... and keeps the administrator's own" "$(cat "$work/etc/scripts/vif-test")" "#!/bin/sh
+echo mine"
+is "... and runs the network script with its arguments" "$(cat "$work/network-ran")" \
+	"$work/etc/scripts/network-test start netdev=lo"
+like "... its output in xen-hotplug.log" "$(cat "$work/log/xen-hotplug.log")" "network-test says hello"
 
 create() { "$xm" create "$@" 2>&1; }
 
@@ -52,8 +76,8 @@ else
 	like "... saying so, and where to go instead" "$out" "lacks Xen support.*tools/emuhost"
 	is "no VMM is left running" "$(pgrep -x xenon-vmm)" ""
 	is "no XenStore node is left" "$(xenstore-list /local/domain 2>&1)" ""
-	is "no log but xend's and xenstored's is left" "$(cd "$work/log" && find . -type f | sort | tr '\n' ' ')" \
-		"./xend.log ./xenstored.log "
+	is "no log but xend's, xenstored's and the scripts' is left" \
+		"$(cd "$work/log" && find . -type f | sort | tr '\n' ' ')" "./xen-hotplug.log ./xend.log ./xenstored.log "
 	is "no domain record is left" "$(find "$work/state" -type f)" ""
 	is "no control socket is left but xend's" "$(cd "$work/run" && find . -type s | tr '\n' ' ')" "./xend.sock "
 	like "xend's log says why" "$(cat "$work/log/xend.log")" "domain web: .*lacks Xen support"
