@@ -330,12 +330,15 @@ static int bring_up(struct xdomain *d, bool paused, char *err, size_t errlen)
 	uint32_t console_port = (uint32_t)json_integer_value(json_object_get(info, "console_port"));
 	json_decref(info);
 	if (store_make_domain(d, store_gfn, store_port, console_gfn, console_port, err, errlen) < 0 ||
-	    store_introduce(d, store_gfn, store_port, err, errlen) < 0 || vbd_attach_all(d, err, errlen) < 0)
+	    store_introduce(d, store_gfn, store_port, err, errlen) < 0 || vbd_attach_all(d, err, errlen) < 0 ||
+	    vif_attach_all(d, err, errlen) < 0)
 		return -1;
 	if (!paused) {
 		json_t *r = vmm_call(d, "unpause", err, errlen);
-		if (!r)
+		if (!r) {
+			vif_release_all(d); /* what the vif scripts did on the host */
 			return -1;
+		}
 		json_decref(r);
 	}
 	snprintf(d->state, sizeof(d->state), "%s", paused ? "paused" : "running");
@@ -395,6 +398,7 @@ int domain_destroy(struct xdomain *d, char *err, size_t errlen)
 	(void)err;
 	(void)errlen;
 	log_info("domain %s (%u) destroyed", d->name, d->domid);
+	vif_release_all(d);
 	stop_vmm(d);
 	store_forget_domain(d);
 	domain_free(d);
@@ -444,14 +448,22 @@ static void restart(struct xdomain *old, bool keep_old)
 			domain_destroy(old, err, sizeof(err));
 		return;
 	}
-	/* A copy: a rename-restart's old domain gives its disks up below. */
+	/* A copy: a rename-restart's old domain gives its devices up below.
+	 * The same VM again, so the same UUID (and so the same default MACs
+	 * for its vifs). */
 	json_t *config = json_deep_copy(old->config);
+	json_object_set_new(config, "uuid", json_string(old->uuid));
 	char err[512];
 	if (keep_old) {
-		/* rename-restart: the old one stays, renamed after its UUID,
-		 * its disks the new one's. */
+		/* rename-restart: the old one stays, under a UUID of its own and
+		 * a name after it (as Xen's xend did), its devices the new one's. */
+		char path[512];
+		record_path(old, path, sizeof(path));
+		unlink(path);
+		make_uuid(old->uuid);
 		snprintf(old->name, sizeof(old->name), "Domain-%s", old->uuid);
 		vbd_release_all(old);
+		vif_release_all(old);
 		domain_save_record(old);
 	} else {
 		domain_destroy(old, err, sizeof(err));

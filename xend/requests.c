@@ -7,8 +7,9 @@
  *   shutdown {domain, reboot}     ask the guest to power off or reboot
  *   destroy, pause, unpause {domain}
  *   console  {domain}             -> {domid, name, tty}
- *   describe {domain}             -> {domain: {... as list gives, and "vbds":
- *                                     the VMM's statistics, as its info has them}}
+ *   describe {domain}             -> {domain: {... as list gives, and "vbds"
+ *                                     and "vifs": the VMM's statistics, as its
+ *                                     info has them}}
  *   block-attach {domain, disk}   disk: one disk = [...] entry
  *                                 ("phy:/dev/vg/x,xvdb,w") -> {devid}
  *   block-detach {domain, dev, force}
@@ -23,6 +24,25 @@
  *                                 by devid; numbers the guest has not written
  *                                 are -1, strings absent; handle is the
  *                                 frontend's, which a vbd has not: 0, as Xen
+ *   network-attach {domain, vif}  vif: one vif = [...] entry ("mac=00:16:3e:
+ *                                 01:02:03, bridge=xenbr0"; "" for every
+ *                                 default) -> {devid}: the lowest free
+ *   network-detach {domain, devid, force}
+ *                                 unless forced, waits up to 10 s for the
+ *                                 guest to let go; the vif script's offline
+ *                                 runs either way
+ *   network-list {domain}         -> {devices: [{devid, backend_id, mac,
+ *                                     handle, state, event_channel,
+ *                                     tx_ring_ref, rx_ring_ref, backend_path,
+ *                                     ifname, bridge, ip, script, rate, model,
+ *                                     and where the VMM counts them
+ *                                     tx_packets, tx_bytes, tx_drops,
+ *                                     rx_packets, rx_bytes, rx_drops}]}
+ *                                 by devid; numbers the guest has not written
+ *                                 are -1; strings the entry did not give
+ *                                 (bridge, ip, rate, model) absent; a
+ *                                 netfront with several queues shows
+ *                                 queue-0's rings
  */
 #include <stdio.h>
 #include <string.h>
@@ -64,10 +84,13 @@ static json_t *describe(struct xdomain *d)
 			      (json_int_t)d->start_time, "on_poweroff", on_names[d->on_poweroff], "on_reboot",
 			      on_names[d->on_reboot], "on_crash", on_names[d->on_crash], "tty", d->tty,
 			      "config", d->config);
-	/* Each disk's statistics, for xm list --long. */
-	json_t *vbds = json_object_get(info, "vbds");
-	if (json_is_array(vbds))
-		json_object_set(j, "vbds", vbds);
+	/* Each disk's and vif's statistics, for xm list --long. */
+	static const char *const lists[] = { "vbds", "vifs" };
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		json_t *list = json_object_get(info, lists[i]);
+		if (json_is_array(list))
+			json_object_set(j, lists[i], list);
+	}
 	json_decref(info);
 	return j;
 }
@@ -145,6 +168,32 @@ static void do_block_detach(int fd, struct xdomain *d, json_t *req)
 		control_reply_ok(fd, NULL);
 }
 
+static void do_network_attach(int fd, struct xdomain *d, json_t *req)
+{
+	const char *vif = json_string_value(json_object_get(req, "vif"));
+	char err[512];
+	uint32_t devid;
+	if (!vif)
+		control_reply_error(fd, "network-attach needs a vif (\"vif\": \"bridge=xenbr0\")");
+	else if (vif_attach(d, vif, &devid, err, sizeof(err)) < 0)
+		control_reply_error(fd, "%s", err);
+	else
+		control_reply_ok(fd, json_pack("{s:I}", "devid", (json_int_t)devid));
+}
+
+static void do_network_detach(int fd, struct xdomain *d, json_t *req)
+{
+	json_t *devid = json_object_get(req, "devid");
+	bool force = json_is_true(json_object_get(req, "force"));
+	char err[512];
+	if (!json_is_integer(devid) || json_integer_value(devid) < 0 || json_integer_value(devid) > UINT32_MAX)
+		control_reply_error(fd, "network-detach needs a device number (\"devid\": 1)");
+	else if (vif_detach(d, (uint32_t)json_integer_value(devid), force, err, sizeof(err)) < 0)
+		control_reply_error(fd, "%s", err);
+	else
+		control_reply_ok(fd, NULL);
+}
+
 void request_handle(int fd)
 {
 	json_t *req = NULL;
@@ -192,6 +241,12 @@ void request_handle(int fd)
 		do_block_detach(fd, d, req);
 	} else if (strcmp(op, "block-list") == 0) {
 		control_reply_ok(fd, json_pack("{s:o}", "devices", vbd_list(d)));
+	} else if (strcmp(op, "network-attach") == 0) {
+		do_network_attach(fd, d, req);
+	} else if (strcmp(op, "network-detach") == 0) {
+		do_network_detach(fd, d, req);
+	} else if (strcmp(op, "network-list") == 0) {
+		control_reply_ok(fd, json_pack("{s:o}", "devices", vif_list(d)));
 	} else {
 		control_reply_error(fd, "unknown request '%s'", op);
 	}

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "vbd.h"
+#include "vif.h"
 
 enum on_event { ON_DESTROY, ON_RESTART, ON_PRESERVE, ON_RENAME_RESTART };
 
@@ -214,6 +215,54 @@ int make_folders(const char *dir);
  * lacks, keeping its mode; never replaces one. Logs each; the number
  * installed, or -1 with `err` set on the first failure. */
 int scripts_install(const char *from, const char *to, char *err, size_t errlen);
+
+/* vif_config.c: what one vif = [...] entry makes, before anything is done. */
+struct vif_plan {
+	uint32_t domid, devid;
+	struct vif_spec spec;
+	char mac[18];
+	char ifname[IF_NAMESIZE];
+	char be[DEVICE_PATH_MAX], fe[DEVICE_PATH_MAX];
+	struct hotplug_script script; /* path NULL: none runs */
+	char domid_text[12], devid_text[12]; /* as the folders hold them */
+};
+/* Parses the entry and settles its MAC (vif_default_mac when it names
+ * none), interface name (vifname, or vifDOMID.DEVID), folders and script
+ * (its script=, else `vif_script`). 0, or -1 with "vif N: why". */
+int vif_plan_make(struct vif_plan *p, const char *entry, uint32_t domid, const char *uuid, uint32_t devid,
+		  const char *scripts_dir, const char *vif_script, char *err, size_t errlen);
+void vif_plan_free(struct vif_plan *p);
+#define VIF_BACKEND_NODES_MAX 12
+/* The backend folder's nodes (into `nodes`, VIF_BACKEND_NODES_MAX at most)
+ * and the frontend's (5); their number. */
+size_t vif_backend_nodes(const struct vif_plan *p, struct store_node *nodes);
+size_t vif_frontend_nodes(const struct vif_plan *p, struct store_node *nodes);
+/* The VMM's vif-attach request. */
+json_t *vif_attach_request(const struct vif_plan *p);
+/* The vif script's environment: XENBUS_PATH, vif, script, domain, devid. */
+struct vif_env {
+	char buf[5][PATH_MAX + 16];
+	char *list[6];
+};
+void vif_script_env(const struct vif_plan *p, const char *domain, struct vif_env *env);
+
+/* vif.c: the domain's virtual network interfaces (Xen's vif), one vif =
+ * [...] entry each: backend and frontend folders, the VMM's TAP device, the
+ * vif script. devids are 0, 1, ... in the order of the entries; the config
+ * keeps each entry's in "vif_devids". */
+/* At create, after the disks and before the unpause: attaches every vif
+ * of the config (on a failure, those attached are released). */
+int vif_attach_all(struct xdomain *d, char *err, size_t errlen);
+/* network-attach: attaches one vif (the lowest free devid) and keeps it in
+ * the domain's config and record; its devid in *devid. */
+int vif_attach(struct xdomain *d, const char *entry, uint32_t *devid, char *err, size_t errlen);
+/* network-detach: unless forced, waits for the guest to let go. */
+int vif_detach(struct xdomain *d, uint32_t devid, bool force, char *err, size_t errlen);
+/* At the domain's end (destroy, restart, rename-restart): each vif's
+ * script runs `offline`, the VMM forgets it and its folders go. */
+void vif_release_all(struct xdomain *d);
+/* network-list: the domain's vifs as their folders and the VMM show them. */
+json_t *vif_list(struct xdomain *d);
 
 /* requests.c */
 void request_handle(int fd);

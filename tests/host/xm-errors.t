@@ -108,6 +108,23 @@ out=$("$xm" block-detach nosuch 2>&1)
 like "block-detach without its device says so" "$out" '^Error: no device given'
 out=$("$xm" block-list nosuch --long 2>&1)
 is "block-list names a domain that does not exist" "$out" "Error: Domain 'nosuch' does not exist."
+
+# Network interfaces: likewise.
+out=$("$xm" network-attach nosuch bridge=xenbr0 2>&1)
+is "network-attach to a domain that does not exist fails" "$?" 1
+is "... naming the domain" "$out" "Error: Domain 'nosuch' does not exist."
+out=$("$xm" network-attach web bridge=xenbr0 colour=blue 2>&1)
+is "network-attach checks its options as a config's vif = [...] entry" "$out" \
+	"Error: vif entry 'bridge=xenbr0, colour=blue': 'colour' is not a vif option (mac, bridge, ip, script, vifname, rate, model)"
+out=$("$xm" network-attach web mac=00:16:3e:00:00 2>&1)
+like "... and its MAC" "$out" "mac '00:16:3e:00:00' is not six hex octets"
+out=$("$xm" network-detach web eth0 2>&1)
+like "network-detach takes a vif's number" "$out" "^Error: <DevId> is a vif's number .*not 'eth0'"
+out=$("$xm" network-detach nosuch 0 -f 2>&1)
+is "network-detach names a domain that does not exist" "$out" "Error: Domain 'nosuch' does not exist."
+out=$("$xm" network-list nosuch 2>&1)
+is "network-list names a domain that does not exist" "$out" "Error: Domain 'nosuch' does not exist."
+is "xm help lists the network commands" "$("$xm" help | grep -cE '^ network-(attach|detach|list) ')" 3
 is "no backend is left in XenStore" "$(xenstore-list /local/domain/0/backend 2>/dev/null)" ""
 
 ok "xend stop" "$bin/xend/xend" stop
