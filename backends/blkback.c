@@ -27,7 +27,6 @@ struct vbd {
 	struct vbd_stats stats;
 	unsigned nr_rings;
 	struct blkif_ring rings[BLKBACK_MAX_QUEUES];
-	bool detaching; /* the toolstack wants it gone once the frontend lets go */
 	struct vbd *next;
 };
 
@@ -39,8 +38,9 @@ static struct vbd *find(struct domain *d, uint32_t devid)
 	return NULL;
 }
 
-static void disconnect(struct vbd *v)
+static void disconnect(struct xenbus_device *xb)
 {
+	struct vbd *v = (struct vbd *)xb;
 	for (unsigned i = 0; i < v->nr_rings; i++)
 		blkif_ring_stop(&v->rings[i]);
 	if (v->nr_rings)
@@ -49,9 +49,10 @@ static void disconnect(struct vbd *v)
 }
 
 /* Forgets the device: its rings, its disk, its place in the list. */
-static void forget(struct vbd *v)
+static void forget(struct xenbus_device *xb)
 {
-	disconnect(v);
+	struct vbd *v = (struct vbd *)xb;
+	disconnect(xb);
 	xenbus_remove(&v->xb);
 	for (struct vbd **link = &v->dom->xen.vbds; *link; link = &(*link)->next) {
 		if (*link == v) {
@@ -105,8 +106,9 @@ static int connect_ring(struct vbd *v, unsigned q, unsigned nr_queues, unsigned 
 
 /* The frontend has published its rings (Initialised, or Connected): take
  * them, as Linux's blkback connect_ring does. */
-static int connect_rings(struct vbd *v)
+static int connect_rings(struct xenbus_device *xb)
 {
+	struct vbd *v = (struct vbd *)xb;
 	char *protocol = xenbus_read_frontend(&v->xb, "protocol");
 	bool native = !protocol || strcmp(protocol, XEN_IO_PROTO_ABI_NATIVE) == 0;
 	if (!native) {
@@ -129,57 +131,13 @@ static int connect_rings(struct vbd *v)
 	}
 	for (unsigned q = 0; q < queues; q++) {
 		if (connect_ring(v, q, (unsigned)queues, (unsigned)order) < 0) {
-			disconnect(v);
+			disconnect(xb);
 			return -1;
 		}
 	}
 	log_info("vbd %s (%u): connected, %lu queue%s of %lu-page rings, %s", v->vdev, v->devid, queues,
 		 queues == 1 ? "" : "s", 1ul << order, v->disk.target);
 	return 0;
-}
-
-/* The backend's side of the xenbus handshake, as Linux's blkback
- * frontend_changed has it. */
-static void frontend_changed(struct xenbus_device *xb, enum xenbus_state state)
-{
-	struct vbd *v = (struct vbd *)xb;
-	switch (state) {
-	case XenbusStateInitialising:
-		/* A frontend starting again (a new driver, kexec): offer again. */
-		if (xb->state == XenbusStateClosed && !v->detaching)
-			xenbus_switch_state(xb, XenbusStateInitWait);
-		break;
-	case XenbusStateInitialised:
-	case XenbusStateConnected:
-		if (xb->state == XenbusStateConnected || xb->state == XenbusStateClosing || v->detaching)
-			break;
-		if (connect_rings(v) == 0)
-			xenbus_switch_state(xb, XenbusStateConnected);
-		else
-			xenbus_switch_state(xb, XenbusStateClosing);
-		break;
-	case XenbusStateClosing:
-		disconnect(v);
-		xenbus_switch_state(xb, XenbusStateClosing);
-		break;
-	case XenbusStateClosed:
-		disconnect(v);
-		xenbus_switch_state(xb, XenbusStateClosed);
-		if (v->detaching)
-			forget(v);
-		break;
-	case XenbusStateUnknown:
-		/* No frontend (yet, or any more): only one that was there goes. */
-		if (xb->state == XenbusStateConnected || xb->state == XenbusStateClosing) {
-			disconnect(v);
-			xenbus_switch_state(xb, XenbusStateClosed);
-		}
-		if (v->detaching && xb->state == XenbusStateClosed)
-			forget(v);
-		break;
-	default:
-		break;
-	}
 }
 
 static unsigned host_cpus(void)
@@ -239,7 +197,9 @@ int blkback_attach(struct domain *d, const struct blkback_attach_request *req, u
 	snprintf(v->vdev, sizeof(v->vdev), "%s", req->vdev);
 	snprintf(v->xb.backend, sizeof(v->xb.backend), "%s", req->backend);
 	snprintf(v->xb.frontend, sizeof(v->xb.frontend), "%s", req->frontend);
-	v->xb.frontend_changed = frontend_changed;
+	v->xb.connect = connect_rings;
+	v->xb.disconnect = disconnect;
+	v->xb.forget = forget;
 	if (disk_open(&v->disk, req->kind, req->target, req->mode, err, errlen) < 0) {
 		xenbus_unlock();
 		free(v);
@@ -273,16 +233,7 @@ int blkback_detach(struct domain *d, uint32_t devid, bool force, char *err, size
 		snprintf(err, errlen, "domain %u has no disk %u", d->cfg.domid, devid);
 		return -1;
 	}
-	v->detaching = true;
-	if (force || v->xb.state != XenbusStateConnected) {
-		/* Forced, or never connected: nothing to wait for. */
-		disconnect(v);
-		xenbus_switch_state(&v->xb, XenbusStateClosed);
-		forget(v);
-	} else {
-		log_info("vbd %s (%u): asking the guest to let it go", v->vdev, v->devid);
-		xenbus_switch_state(&v->xb, XenbusStateClosing);
-	}
+	xenbus_detach(&v->xb, force);
 	xenbus_unlock();
 	return 0;
 }
@@ -308,7 +259,6 @@ void blkback_teardown(struct domain *d)
 {
 	xenbus_lock();
 	while (d->xen.vbds)
-		forget(d->xen.vbds);
+		forget(&d->xen.vbds->xb);
 	xenbus_unlock();
-	xenbus_stop();
 }

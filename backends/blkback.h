@@ -52,7 +52,8 @@ struct blkback_vbd_info {
 void blkback_for_each(struct domain *d, void (*visit)(void *opaque, const struct blkback_vbd_info *vbd),
 		      void *opaque);
 
-/* The VMM is ending: stops every ring and closes every disk. */
+/* The VMM is ending: stops every ring and closes every disk (xenbus_stop
+ * then ends the connection to xenstored). */
 void blkback_teardown(struct domain *d);
 
 #endif

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -63,7 +62,7 @@ static void push_responses(struct blkif_ring *r)
 	int notify;
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&r->ring, notify);
 	if (notify)
-		evtchn_notify_guest(r->dom, r->port);
+		evtchn_notify_guest(r->dom, r->io.port);
 }
 
 static void unmap_segments(struct blkif_ring *r, struct blkif_request_slot *s)
@@ -490,7 +489,7 @@ static void handle_completion(struct blkif_ring *r, struct io_uring_cqe *cqe)
 	uint64_t event = io_uring_cqe_get_data64(cqe);
 	switch (event) {
 	case EVENT_KICK:
-		arm_read(r, r->kick_fd, &r->kick_count, EVENT_KICK);
+		arm_read(r, r->io.kick_fd, &r->kick_count, EVENT_KICK);
 		break;
 	case EVENT_STOP:
 		r->stopping = true;
@@ -514,8 +513,8 @@ static void handle_completion(struct blkif_ring *r, struct io_uring_cqe *cqe)
 static void *serve(void *arg)
 {
 	struct blkif_ring *r = arg;
-	arm_read(r, r->kick_fd, &r->kick_count, EVENT_KICK);
-	arm_read(r, r->stop_fd, &r->stop_count, EVENT_STOP);
+	arm_read(r, r->io.kick_fd, &r->kick_count, EVENT_KICK);
+	arm_read(r, r->io.stop_fd, &r->stop_count, EVENT_STOP);
 	/* Requests may have come before the port was ours to hear. */
 	take_requests(r);
 	while (!r->stopping || r->in_flight) {
@@ -574,27 +573,22 @@ static int make_slots(struct blkif_ring *r)
 	return 0;
 }
 
+/* The thread first: it uses the rest. */
 static void release(struct blkif_ring *r)
 {
+	ring_thread_stop(&r->io, r->name);
 	if (r->uring_ready)
 		io_uring_queue_exit(&r->uring);
 	r->uring_ready = false;
-	if (r->port)
-		evtchn_unbind_backend_eventfd(r->dom, r->port);
-	if (r->kick_fd >= 0)
-		close(r->kick_fd);
-	if (r->stop_fd >= 0)
-		close(r->stop_fd);
 	gnttab_unmap_ring(&r->dom->xen.gnttab, &r->dom->mem, &r->pages);
 	free_slots(r);
-	r->port = 0;
-	r->kick_fd = r->stop_fd = -1;
 }
 
 int blkif_ring_start(struct blkif_ring *r, struct domain *dom, struct disk *disk, struct vbd_stats *stats,
 		     const char *name, const uint32_t *refs, unsigned n, uint32_t port, char *err, size_t errlen)
 {
-	*r = (struct blkif_ring){ .dom = dom, .disk = disk, .stats = stats, .kick_fd = -1, .stop_fd = -1 };
+	*r = (struct blkif_ring){ .dom = dom, .disk = disk, .stats = stats };
+	ring_thread_clear(&r->io, dom);
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	int status = gnttab_map_ring(&dom->xen.gnttab, &dom->mem, 0, refs, n, &r->pages);
 	if (status != GNTST_okay) {
@@ -607,27 +601,16 @@ int blkif_ring_start(struct blkif_ring *r, struct domain *dom, struct disk *disk
 		snprintf(err, errlen, "out of memory for its requests");
 		goto fail;
 	}
-	r->kick_fd = eventfd(0, EFD_CLOEXEC);
-	r->stop_fd = eventfd(0, EFD_CLOEXEC);
 	/* Room for every slot's longest chain (a barrier: three), the reads
 	 * of both eventfds and NBD's two polls. */
 	int e = io_uring_queue_init(r->nr_slots * 3 + 8, &r->uring, 0);
-	if (r->kick_fd < 0 || r->stop_fd < 0 || e < 0) {
-		snprintf(err, errlen, "%s", strerror(e < 0 ? -e : errno));
+	if (e < 0) {
+		snprintf(err, errlen, "its io_uring: %s", strerror(-e));
 		goto fail;
 	}
 	r->uring_ready = true;
-	if (evtchn_bind_backend_eventfd(dom, port, r->kick_fd) < 0) {
-		snprintf(err, errlen, "binding its event channel %u: not an unbound port of the guest's", port);
+	if (ring_thread_bind(&r->io, port, err, errlen) < 0 || ring_thread_start(&r->io, serve, r, err, errlen) < 0)
 		goto fail;
-	}
-	r->port = port;
-	e = pthread_create(&r->thread, NULL, serve, r);
-	if (e) {
-		snprintf(err, errlen, "its thread: %s", strerror(e));
-		goto fail;
-	}
-	r->started = true;
 	return 0;
 fail:
 	release(r);
@@ -636,12 +619,5 @@ fail:
 
 void blkif_ring_stop(struct blkif_ring *r)
 {
-	if (r->started) {
-		uint64_t one = 1;
-		if (write(r->stop_fd, &one, sizeof(one)) < 0)
-			log_warn("%s: %s", r->name, strerror(errno));
-		pthread_join(r->thread, NULL);
-		r->started = false;
-	}
 	release(r);
 }

@@ -19,6 +19,7 @@
 
 #include "abi/gnttab.h"
 #include "disk.h"
+#include "ring_thread.h"
 
 struct domain;
 
@@ -39,9 +40,7 @@ struct blkif_ring {
 	struct disk *disk;
 	struct vbd_stats *stats;
 	char name[48];             /* "vbd 51712" or "vbd 51712 queue 1", for the log */
-	uint32_t port;             /* the frontend's event channel */
-	int kick_fd;               /* KVM signals it when the frontend sends on `port` */
-	int stop_fd;
+	struct ring_thread io;     /* its event channel and thread */
 	struct gnttab_ring pages;
 	blkif_back_ring_t ring;
 	struct io_uring uring;
@@ -54,8 +53,6 @@ struct blkif_ring {
 	bool nbd_read_armed, nbd_write_armed;
 	bool stopping;
 	bool broken;               /* the frontend corrupted the ring: nothing more is taken */
-	pthread_t thread;
-	bool started;
 };
 
 /* Serves the ring whose `n` pages the frontend granted as `refs`, with

@@ -76,6 +76,63 @@ static void reconnect(void)
 		log_info("connected to xenstored again");
 }
 
+/* The backend's side of the handshake, as Linux's blkback and netback
+ * follow their frontends. */
+static void frontend_changed(struct xenbus_device *dev, enum xenbus_state state)
+{
+	switch (state) {
+	case XenbusStateInitialising:
+		/* A frontend starting again (a new driver, kexec): offer again. */
+		if (dev->state == XenbusStateClosed && !dev->detaching)
+			xenbus_switch_state(dev, XenbusStateInitWait);
+		break;
+	case XenbusStateInitialised:
+	case XenbusStateConnected:
+		if (dev->state == XenbusStateConnected || dev->state == XenbusStateClosing || dev->detaching)
+			break;
+		if (dev->connect(dev) == 0)
+			xenbus_switch_state(dev, XenbusStateConnected);
+		else
+			xenbus_switch_state(dev, XenbusStateClosing);
+		break;
+	case XenbusStateClosing:
+		dev->disconnect(dev);
+		xenbus_switch_state(dev, XenbusStateClosing);
+		break;
+	case XenbusStateClosed:
+		dev->disconnect(dev);
+		xenbus_switch_state(dev, XenbusStateClosed);
+		if (dev->detaching)
+			dev->forget(dev);
+		break;
+	case XenbusStateUnknown:
+		/* No frontend (yet, or any more): only one that was there goes. */
+		if (dev->state == XenbusStateConnected || dev->state == XenbusStateClosing) {
+			dev->disconnect(dev);
+			xenbus_switch_state(dev, XenbusStateClosed);
+		}
+		if (dev->detaching && dev->state == XenbusStateClosed)
+			dev->forget(dev);
+		break;
+	default:
+		break;
+	}
+}
+
+void xenbus_detach(struct xenbus_device *dev, bool force)
+{
+	dev->detaching = true;
+	if (force || dev->state != XenbusStateConnected) {
+		/* Forced, or never connected: nothing to wait for. */
+		dev->disconnect(dev);
+		xenbus_switch_state(dev, XenbusStateClosed);
+		dev->forget(dev);
+	} else {
+		log_info("%s: asking the guest to let it go", dev->backend);
+		xenbus_switch_state(dev, XenbusStateClosing);
+	}
+}
+
 static void dispatch(const char *token_text)
 {
 	unsigned token = (unsigned)strtoul(token_text, NULL, 10);
@@ -85,7 +142,7 @@ static void dispatch(const char *token_text)
 		unsigned long state;
 		if (!xenbus_read_frontend_uint(dev, "state", &state) || state > XenbusStateReconfigured)
 			state = XenbusStateUnknown; /* gone, or nonsense: either way not there */
-		dev->frontend_changed(dev, (enum xenbus_state)state);
+		frontend_changed(dev, (enum xenbus_state)state);
 		return;
 	}
 }

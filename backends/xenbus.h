@@ -23,9 +23,16 @@ struct xenbus_device {
 	char backend[XENBUS_PATH_MAX];  /* /local/domain/0/backend/vbd/DOMID/DEVID */
 	char frontend[XENBUS_PATH_MAX]; /* /local/domain/DOMID/device/vbd/DEVID */
 	enum xenbus_state state;        /* ours, as last written */
-	/* The frontend's state changed (or may have: handlers must take a
-	 * state they are already in calmly). Called with xenbus_lock held. */
-	void (*frontend_changed)(struct xenbus_device *dev, enum xenbus_state frontend_state);
+	/* The device's part in the handshake, which xenbus.c runs as Linux's
+	 * backends do; each is called with xenbus_lock held. connect: the
+	 * frontend has published its rings: serve them (0), or write why not
+	 * (xenbus_error) and fail (-1). disconnect: stop serving them (also
+	 * when never connected). forget: the device is closed and detached:
+	 * release it (it is no longer followed). */
+	int (*connect)(struct xenbus_device *dev);
+	void (*disconnect)(struct xenbus_device *dev);
+	void (*forget)(struct xenbus_device *dev);
+	bool detaching;                 /* the toolstack wants it gone once the frontend lets go */
 	unsigned token;
 	struct xenbus_device *next;
 };
@@ -39,6 +46,12 @@ int xenbus_add(struct xenbus_device *dev);
 void xenbus_remove(struct xenbus_device *dev);
 /* Ends the thread and the connection (the VMM is ending). */
 void xenbus_stop(void);
+
+/* The toolstack detaches the device: with `force`, or when the frontend
+ * never connected, it is closed and forgotten now; otherwise the frontend
+ * is asked to let go (Closing) and the device is forgotten once it has
+ * (Closed). Called with xenbus_lock held. */
+void xenbus_detach(struct xenbus_device *dev, bool force);
 
 /* Serialises with the handlers (recursive: a handler may take it again). */
 void xenbus_lock(void);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "backends/blkback.h"
+#include "backends/xenbus.h"
 #include "backends/console.h"
 #include "control.h"
 #include "domain.h"
@@ -60,6 +61,13 @@ static bool parse_number(const char *option, const char *text, uint64_t min, uin
 	}
 	*out = n;
 	return true;
+}
+
+/* The split-driver backends' devices, then their XenStore connection. */
+static void stop_backends(struct domain *d)
+{
+	blkback_teardown(d);
+	xenbus_stop();
 }
 
 int main(int argc, char **argv)
@@ -137,7 +145,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (console_start(&dom) < 0 || (control && control_server_start(&dom) < 0)) {
 		control_server_stop();
-		blkback_teardown(&dom);
+		stop_backends(&dom);
 		domain_destroy(&dom);
 		return 1;
 	}
@@ -147,7 +155,7 @@ int main(int argc, char **argv)
 	if (control && end != END_DESTROY)
 		control_server_wait_release(&dom, end);
 	control_server_stop();
-	blkback_teardown(&dom);
+	stop_backends(&dom);
 	if (end == END_DESTROY || end == END_CRASH) {
 		domain_log_registers(&dom); /* where it was, for whoever looks into it */
 		evtchn_log_state(&dom);

@@ -22,113 +22,24 @@
  * calls are stubbed (a notification goes nowhere). */
 #include "../../backends/blkif_ring.c"
 
-#include <stdlib.h>
 #include <sys/mman.h>
 
-#include "abi/guest_access.h"
+#include "fuzz_guest.h"
 
 #define RING_FRAME 50
-#define DATA_FRAME 100
-#define DATA_PAGES 32
 #define RING_REF 43
 #define DISK_SIZE (1 << 20)
 
-/* What blkif_ring.c and gnttab.c call that needs KVM or a vCPU. */
-int evtchn_notify_guest(struct domain *d, uint32_t port)
-{
-	(void)d;
-	(void)port;
-	return 0;
-}
-
-int evtchn_bind_backend_eventfd(struct domain *d, uint32_t port, int kick_fd)
-{
-	(void)d;
-	(void)port;
-	(void)kick_fd;
-	return -1;
-}
-
-void evtchn_unbind_backend_eventfd(struct domain *d, uint32_t port)
-{
-	(void)d;
-	(void)port;
-}
-
-int copy_from_guest(struct vcpu *v, uint64_t gva, void *buf, size_t len)
-{
-	(void)v;
-	(void)gva;
-	(void)buf;
-	(void)len;
-	return -1;
-}
-
-int copy_to_guest(struct vcpu *v, uint64_t gva, const void *buf, size_t len)
-{
-	(void)v;
-	(void)gva;
-	(void)buf;
-	(void)len;
-	return -1;
-}
-
-bool xen_is_self(const struct domain *d, uint32_t domid)
-{
-	(void)d;
-	(void)domid;
-	return false;
-}
-
-static struct domain dom;
 static int disk_fd = -1;
-
-static void grant(uint32_t ref, uint16_t flags, uint16_t domid, uint32_t frame)
-{
-	grant_entry_v1_t *e = (grant_entry_v1_t *)dom.mem.xen_frames + ref;
-	e->flags = flags;
-	e->domid = domid;
-	e->frame = frame;
-}
 
 static void setup_once(void)
 {
+	guest_setup_once();
 	if (disk_fd >= 0)
 		return;
-	if (guest_memory_create(&dom.mem, 4 << 20) < 0)
-		abort();
-	pthread_mutex_init(&dom.xen.gnttab.pin_lock, NULL);
-	dom.vm_fd = -1;
 	disk_fd = memfd_create("fuzz-disk", MFD_CLOEXEC);
 	if (disk_fd < 0 || ftruncate(disk_fd, DISK_SIZE) < 0)
 		abort();
-}
-
-static void reset_grants(void)
-{
-	memset(dom.mem.xen_frames, 0, PAGE_SIZE);
-	dom.xen.gnttab.nr_frames = 1;
-	for (uint32_t i = 0; i < DATA_PAGES; i++)
-		grant(1 + i, GTF_permit_access, 0, DATA_FRAME + i);
-	for (uint32_t i = 0; i < 8; i++)
-		grant(33 + i, GTF_permit_access | GTF_readonly, 0, DATA_FRAME + i);
-	grant(41, GTF_permit_access, 7, DATA_FRAME);
-	grant(42, GTF_permit_access, 0, 0xfffff);
-	grant(RING_REF, GTF_permit_access, 0, RING_FRAME);
-}
-
-/* Every pin the backend took is gone, and so is every flag it set. */
-static void check_released(void)
-{
-	struct gnttab *g = &dom.xen.gnttab;
-	for (uint32_t ref = 0; ref < GNTTAB_ENTRIES_PER_FRAME; ref++) {
-		grant_entry_v1_t *e = (grant_entry_v1_t *)dom.mem.xen_frames + ref;
-		bool pinned = (g->read_pins && g->read_pins[ref]) || (g->write_pins && g->write_pins[ref]);
-		if (pinned || (e->flags & (GTF_reading | GTF_writing))) {
-			fprintf(stderr, "fuzz_blkif: grant %u still pinned (flags 0x%x)\n", ref, e->flags);
-			abort();
-		}
-	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -136,7 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	setup_once();
-	reset_grants();
+	guest_reset_grants();
+	grant(RING_REF, GTF_permit_access, 0, RING_FRAME);
 	uint8_t *ring_page = dom.mem.ram + RING_FRAME * PAGE_SIZE;
 	uint8_t *pages = dom.mem.ram + DATA_FRAME * PAGE_SIZE;
 	size_t ring_bytes = size < PAGE_SIZE ? size : PAGE_SIZE;
@@ -152,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			     .physical_sector_size = 4096, .read_only = options & 1, .can_discard = options & 2,
 			     .can_flush = true };
 	struct vbd_stats stats = { 0 };
-	struct blkif_ring r = { .dom = &dom, .disk = &disk, .stats = &stats, .kick_fd = -1, .stop_fd = -1 };
+	struct blkif_ring r = { .dom = &dom, .disk = &disk, .stats = &stats };
+	ring_thread_clear(&r.io, &dom);
 	snprintf(r.name, sizeof(r.name), "fuzz");
 	uint32_t ref = RING_REF;
 	if (gnttab_map_ring(&dom.xen.gnttab, &dom.mem, 0, &ref, 1, &r.pages) != GNTST_okay)
