@@ -13,6 +13,7 @@
 
 #include "../lib/control.h"
 #include "backends/blkback.h"
+#include "backends/netback.h"
 #include "backends/console.h"
 #include "backends/xenstore.h"
 #include "log.h"
@@ -75,6 +76,16 @@ static void describe_vbd(void *opaque, const struct blkback_vbd_info *v)
 				  (json_int_t)v->errors));
 }
 
+static void describe_vif(void *opaque, const struct netback_vif_info *v)
+{
+	json_array_append_new(
+		opaque, json_pack("{s:i, s:s, s:s, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I}", "devid", (int)v->devid,
+				  "ifname", v->ifname, "mac", v->mac, "state", v->state, "queues", (int)v->queues,
+				  "tx_packets", (json_int_t)v->tx_packets, "tx_bytes", (json_int_t)v->tx_bytes,
+				  "tx_drops", (json_int_t)v->tx_drops, "rx_packets", (json_int_t)v->rx_packets,
+				  "rx_bytes", (json_int_t)v->rx_bytes, "rx_drops", (json_int_t)v->rx_drops));
+}
+
 static void reply_info(int fd)
 {
 	struct domain *d = server.dom;
@@ -98,6 +109,9 @@ static void reply_info(int fd)
 	json_t *vbds = json_array();
 	blkback_for_each(d, describe_vbd, vbds);
 	json_object_set_new(r, "vbds", vbds);
+	json_t *vifs = json_array();
+	netback_for_each(d, describe_vif, vifs);
+	json_object_set_new(r, "vifs", vifs);
 	control_reply_ok(fd, r);
 }
 
@@ -158,6 +172,41 @@ static void vbd_detach(int fd, json_t *req)
 	uint32_t devid = (uint32_t)json_integer_value(json_object_get(req, "devid"));
 	bool force = json_is_true(json_object_get(req, "force"));
 	if (blkback_detach(server.dom, devid, force, err, sizeof(err)) < 0)
+		control_reply_error(fd, "%s", err);
+	else
+		control_reply_ok(fd, NULL);
+}
+
+static void vif_attach(int fd, json_t *req)
+{
+	json_t *devid = json_object_get(req, "devid");
+	struct netback_attach_request a = {
+		.devid = (uint32_t)json_integer_value(devid),
+		.ifname = json_string_value(json_object_get(req, "ifname")),
+		.mac = json_string_value(json_object_get(req, "mac")),
+		.rate_bytes = (uint64_t)json_integer_value(json_object_get(req, "rate_bytes")),
+		.rate_interval_us = (uint32_t)json_integer_value(json_object_get(req, "rate_interval_us")),
+		.backend = json_string_value(json_object_get(req, "backend")),
+		.frontend = json_string_value(json_object_get(req, "frontend")),
+	};
+	if (!json_is_integer(devid) || json_integer_value(devid) < 0 || !a.ifname || !a.backend || !a.frontend) {
+		control_reply_error(fd, "vif-attach wants devid, ifname, backend and frontend (mac, rate_bytes and "
+				    "rate_interval_us if any)");
+		return;
+	}
+	char err[512];
+	if (netback_attach(server.dom, &a, err, sizeof(err)) < 0)
+		control_reply_error(fd, "%s", err);
+	else
+		control_reply_ok(fd, json_pack("{s:s}", "ifname", a.ifname));
+}
+
+static void vif_detach(int fd, json_t *req)
+{
+	char err[256];
+	uint32_t devid = (uint32_t)json_integer_value(json_object_get(req, "devid"));
+	bool force = json_is_true(json_object_get(req, "force"));
+	if (netback_detach(server.dom, devid, force, err, sizeof(err)) < 0)
 		control_reply_error(fd, "%s", err);
 	else
 		control_reply_ok(fd, NULL);
@@ -224,6 +273,10 @@ static bool handle(struct client *c)
 		vbd_attach(c->fd, req);
 	} else if (strcmp(op, "vbd-detach") == 0) {
 		vbd_detach(c->fd, req);
+	} else if (strcmp(op, "vif-attach") == 0) {
+		vif_attach(c->fd, req);
+	} else if (strcmp(op, "vif-detach") == 0) {
+		vif_detach(c->fd, req);
 	} else {
 		control_reply_error(c->fd, "unknown request '%s'", op);
 	}

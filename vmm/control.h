@@ -23,6 +23,26 @@
  *                   target, mode, state, rd_req, wr_req, f_req, ds_req,
  *                   oo_req, rd_sect, wr_sect, errors}], the statistics xentop
  *                   and xm list --long show.
+ *   vif-attach      {devid, mac, ifname, rate_bytes, rate_interval_us,
+ *                   backend, frontend} -> {ifname}. Makes the host's end of
+ *                   vif `devid`: a TAP device named `ifname` (vifDOMID.DEVID
+ *                   or the config's vifname), left down with the address
+ *                   fe:ff:ff:ff:ff:ff, for the vif script to bring up and
+ *                   wire (a bridge, routes). `mac` is the guest's address
+ *                   (for the log and info); rate_bytes per rate_interval_us
+ *                   limits what the guest sends (0: no limit). As for a vbd,
+ *                   xend has written the backend folder; the VMM adds its
+ *                   features and state there. An error names the vif and
+ *                   why (a name already taken on the host, say), and leaves
+ *                   nothing behind.
+ *   vif-detach      {devid, force}: as vbd-detach; the TAP device goes when
+ *                   the VMM forgets the vif.
+ *   info            also carries "vifs": [{devid, ifname, mac, state,
+ *                   tx_packets, tx_bytes, tx_drops, rx_packets, rx_bytes,
+ *                   rx_drops}], counted from the guest's side as xentop
+ *                   shows them (tx: what the guest sent; a tx drop is a
+ *                   packet it sent that went nowhere, an rx drop one for it
+ *                   that found no room in its ring).
  *
  * A domain that has ended stays, in state "shutdown" with its reason, until
  * destroy: xend decides what on_poweroff and friends mean. */

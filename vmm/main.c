@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "backends/blkback.h"
+#include "backends/netback.h"
 #include "backends/xenbus.h"
 #include "backends/console.h"
 #include "control.h"
@@ -66,6 +67,7 @@ static bool parse_number(const char *option, const char *text, uint64_t min, uin
 /* The split-driver backends' devices, then their XenStore connection. */
 static void stop_backends(struct domain *d)
 {
+	netback_teardown(d);
 	blkback_teardown(d);
 	xenbus_stop();
 }

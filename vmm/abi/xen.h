@@ -39,6 +39,7 @@ struct xen {
 	struct console *console;        /* backends/console.c */
 	struct xenstore_ring *xenstore; /* backends/xenstore.c; NULL when the domain has no XenStore */
 	struct vbd *vbds;               /* backends/blkback.c: the domain's disks */
+	struct vif *vifs;               /* backends/netback.c: its network interfaces */
 };
 
 /* Turns on KVM's Xen support for the VM and sets the domain's Xen state. */
