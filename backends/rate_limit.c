@@ -28,8 +28,9 @@ bool rate_limit_take(struct rate_limit *r, uint64_t now_us, size_t len)
 	if (r->bytes == 0)
 		return true;
 	refill(r, now_us);
-	bool full = r->credit >= (int64_t)r->bytes;
-	if ((int64_t)len > r->credit && !full)
+	/* Any packet may overdraw what is left: a large one waiting for the
+	 * credit to cover it would throw away what was left each interval. */
+	if (r->credit <= 0)
 		return false;
 	r->credit -= (int64_t)len;
 	return true;

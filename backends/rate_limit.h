@@ -1,8 +1,9 @@
 /* The credit scheme Xen's netback enforces a vif's rate= with: every
- * `interval_us` the vif's credit is filled back up to `bytes`, and a packet
- * goes out only while credit is left. A packet larger than the whole credit
- * still goes when the credit is full, so it is never stuck; it leaves the
- * credit in debt, paid back by the next refills. */
+ * `interval_us` the vif's credit grows by `bytes` (up to `bytes`: an idle
+ * vif saves up no burst), and a packet goes out only while some credit is
+ * left. The packet that overdraws it leaves a debt the next refills pay
+ * back, so a sender of large (TSO) packets gets its rate as exactly as one
+ * of small ones. */
 #ifndef XENON_BACKENDS_RATE_LIMIT_H
 #define XENON_BACKENDS_RATE_LIMIT_H
 

@@ -26,7 +26,7 @@ static void test_no_limit_lets_everything_go(void **state)
 		assert_true(rate_limit_take(&r, 0, 65536));
 }
 
-static void test_an_interval_holds_its_credit_and_no_more(void **state)
+static void test_an_interval_holds_its_credit_and_one_packet_more(void **state)
 {
 	(void)state;
 	struct rate_limit r;
@@ -34,26 +34,44 @@ static void test_an_interval_holds_its_credit_and_no_more(void **state)
 	int sent = 0;
 	while (rate_limit_take(&r, 1000, MTU_FRAME))
 		sent++;
-	assert_int_equal(sent, 62500 / MTU_FRAME);
+	/* 41 fit; the 42nd overdraws the 426 bytes left. */
+	assert_int_equal(sent, 62500 / MTU_FRAME + 1);
 	assert_int_equal(rate_limit_retry_at(&r, 1000), 51000);
 	assert_true(rate_limit_take(&r, 51000, MTU_FRAME));
+}
+
+/* Ten seconds of a sender of `len`-byte packets that tries again as soon
+ * as it may: the bytes that went. */
+static uint64_t ten_seconds_flat_out(size_t len)
+{
+	struct rate_limit r;
+	init_10mbit(&r, 0);
+	uint64_t now = 0, bytes = 0;
+	while (now < 10000000) {
+		if (rate_limit_take(&r, now, len))
+			bytes += len;
+		else
+			now = rate_limit_retry_at(&r, now);
+	}
+	return bytes;
 }
 
 static void test_sending_flat_out_holds_the_rate(void **state)
 {
 	(void)state;
-	struct rate_limit r;
-	init_10mbit(&r, 0);
-	/* Ten seconds of a sender that tries again as soon as it may. */
-	uint64_t now = 0, bytes = 0;
-	while (now < 10000000) {
-		if (rate_limit_take(&r, now, MTU_FRAME))
-			bytes += MTU_FRAME;
-		else
-			now = rate_limit_retry_at(&r, now);
-	}
-	/* 10 Mb/s for 10 s is 12.5 MB; within 1% (the first interval's credit). */
-	assert_in_range(bytes, 12500000 - 125000, 12500000 + 125000);
+	/* 10 Mb/s for 10 s is 12.5 MB; within 1% (the first interval's
+	 * credit, and one packet's overdraft). */
+	assert_in_range(ten_seconds_flat_out(MTU_FRAME), 12500000 - 125000, 12500000 + 125000);
+}
+
+static void test_tso_packets_larger_than_an_interval_get_the_rate_too(void **state)
+{
+	(void)state;
+	/* A 64 KiB segment and its headers, more than 50 ms of 10 Mb/s: still
+	 * 12.5 MB in 10 s, give or take one packet. */
+	assert_in_range(ten_seconds_flat_out(65226), 12500000 - 65226, 12500000 + 65226 + 62500);
+	/* And packets that leave a little credit unused each time. */
+	assert_in_range(ten_seconds_flat_out(40000), 12500000 - 40000, 12500000 + 40000 + 62500);
 }
 
 static void test_a_packet_larger_than_the_credit_still_goes(void **state)
@@ -83,8 +101,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_limit_lets_everything_go),
-		cmocka_unit_test(test_an_interval_holds_its_credit_and_no_more),
+		cmocka_unit_test(test_an_interval_holds_its_credit_and_one_packet_more),
 		cmocka_unit_test(test_sending_flat_out_holds_the_rate),
+		cmocka_unit_test(test_tso_packets_larger_than_an_interval_get_the_rate_too),
 		cmocka_unit_test(test_a_packet_larger_than_the_credit_still_goes),
 		cmocka_unit_test(test_idle_time_saves_up_no_burst),
 	};
