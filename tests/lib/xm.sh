@@ -27,6 +27,26 @@ wait_for() {
 }
 
 console_log() { echo "/var/log/xen/console/guest-$1.log"; }
+log_of() { tr -d '\r' <"$(console_log "$1")"; }
+
+# guest_config NAME KEY ENTRY...: writes /etc/xen/NAME, a 128 MiB guest of
+# $VCPUS vCPUs (1) booting $RAMDISK ($work/guest.img) with $EXTRA on its
+# command line, and KEY = [ the entries ] (its disks, its vifs).
+guest_config() {
+	local name=$1 key=$2 entries="" e
+	shift 2
+	for e in "$@"; do entries+="'$e', "; done
+	mkdir -p /etc/xen
+	cat >"/etc/xen/$name" <<CFG
+name = "$name"
+memory = 128
+vcpus = ${VCPUS:-1}
+kernel = "$kernel"
+ramdisk = "${RAMDISK:-$work/guest.img}"
+extra = "console=hvc0 ${EXTRA:-}"
+$key = [ $entries ]
+CFG
+}
 
 # send NAME COMMAND: types COMMAND at the domain's console.
 send() {
@@ -34,4 +54,11 @@ send() {
 	sleep 1
 	kill $! 2>/dev/null
 	wait $! 2>/dev/null
+}
+
+# run NAME MARK CMD: types CMD at NAME's console, then waits up to 90 s for
+# a line matching MARK there.
+run() {
+	send "$1" "$3"
+	wait_for "$(console_log "$1")" "$2" 90
 }

@@ -22,28 +22,7 @@ while read -r cmd; do eval "$cmd"; done
 GUEST
 "$root/tools/guestkit" initrd "$work/guest.sh" "$work/guest.img"
 
-config() { # NAME DISK...: writes /etc/xen/NAME with these disk entries
-	local name=$1 disks="" d
-	shift
-	for d in "$@"; do disks+="'$d', "; done
-	mkdir -p /etc/xen
-	cat >"/etc/xen/$name" <<CFG
-name = "$name"
-memory = 128
-vcpus = ${VCPUS:-1}
-kernel = "$kernel"
-ramdisk = "${RAMDISK:-$work/guest.img}"
-extra = "console=hvc0 ${EXTRA:-}"
-disk = [ $disks ]
-CFG
-}
-
-# run NAME MARK CMD: types CMD at NAME's console, then waits for MARK there.
-run() {
-	send "$1" "$3"
-	wait_for "$(console_log "$1")" "$2" 60
-}
-log_of() { tr -d '\r' <"$(console_log "$1")"; }
+config() { guest_config "$1" disk "${@:2}"; }
 
 ok "xend start" "$xend" start
 
