@@ -6,8 +6,15 @@ void rate_limit_init(struct rate_limit *r, uint64_t bytes, uint32_t interval_us,
 				  .credit = (int64_t)bytes, .next_refill_us = now_us + interval_us };
 }
 
-/* Adds a full interval's credit for every interval that has passed; an
- * idle vif's credit never grows past one interval's (no bursts saved up). */
+/* What credit may grow to: as Xen's netback, 128 KiB (one jumbo packet)
+ * or one interval's, whichever is more. A sender whose thread wakes late
+ * keeps what it was owed up to that; an idle vif saves up no more. */
+static int64_t depth(const struct rate_limit *r)
+{
+	return r->bytes > RATE_LIMIT_MIN_DEPTH ? (int64_t)r->bytes : RATE_LIMIT_MIN_DEPTH;
+}
+
+/* Adds a full interval's credit for every interval that has passed. */
 static void refill(struct rate_limit *r, uint64_t now_us)
 {
 	if (now_us < r->next_refill_us)
@@ -16,11 +23,11 @@ static void refill(struct rate_limit *r, uint64_t now_us)
 	r->next_refill_us += intervals * r->interval_us;
 	/* A debt is at most one packet: an interval or two pays it. */
 	if (intervals >= 1u << 16) {
-		r->credit = (int64_t)r->bytes;
+		r->credit = depth(r);
 		return;
 	}
 	int64_t credit = r->credit + (int64_t)(intervals * r->bytes);
-	r->credit = credit > (int64_t)r->bytes ? (int64_t)r->bytes : credit;
+	r->credit = credit > depth(r) ? depth(r) : credit;
 }
 
 bool rate_limit_take(struct rate_limit *r, uint64_t now_us, size_t len)

@@ -1,6 +1,7 @@
 /* The credit scheme Xen's netback enforces a vif's rate= with: every
- * `interval_us` the vif's credit grows by `bytes` (up to `bytes`: an idle
- * vif saves up no burst), and a packet goes out only while some credit is
+ * `interval_us` the vif's credit grows by `bytes` (up to the larger of
+ * `bytes` and 128 KiB: an idle vif saves up no more), and a packet goes out
+ * only while some credit is
  * left. The packet that overdraws it leaves a debt the next refills pay
  * back, so a sender of large (TSO) packets gets its rate as exactly as one
  * of small ones. */
@@ -10,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#define RATE_LIMIT_MIN_DEPTH (128 * 1024)
 
 struct rate_limit {
 	uint64_t bytes;       /* credit per interval; 0: no limit */

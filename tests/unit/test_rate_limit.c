@@ -87,13 +87,22 @@ static void test_a_packet_larger_than_the_credit_still_goes(void **state)
 	assert_true(rate_limit_take(&r, 65 * 50000, 1));
 }
 
-static void test_idle_time_saves_up_no_burst(void **state)
+static void test_idle_time_saves_up_no_more_than_128k(void **state)
 {
 	(void)state;
 	struct rate_limit r;
 	init_10mbit(&r, 0);
 	assert_true(rate_limit_take(&r, 0, 62500));
-	assert_true(rate_limit_take(&r, 60000000, 62500)); /* a minute later: one interval's worth */
+	/* A minute later: Xen's burst of 128 KiB, and the packet that
+	 * overdraws it. */
+	uint64_t sent = 0;
+	while (rate_limit_take(&r, 60000000, MTU_FRAME))
+		sent += MTU_FRAME;
+	assert_int_equal(sent, (131072 / MTU_FRAME + 1) * MTU_FRAME);
+	/* A rate whose interval holds more than 128 KiB saves up one interval. */
+	rate_limit_init(&r, 1000000, 50000, 0);
+	assert_true(rate_limit_take(&r, 0, 1000000));
+	assert_true(rate_limit_take(&r, 60000000, 1000000));
 	assert_false(rate_limit_take(&r, 60000000, 1));
 }
 
@@ -105,7 +114,7 @@ int main(void)
 		cmocka_unit_test(test_sending_flat_out_holds_the_rate),
 		cmocka_unit_test(test_tso_packets_larger_than_an_interval_get_the_rate_too),
 		cmocka_unit_test(test_a_packet_larger_than_the_credit_still_goes),
-		cmocka_unit_test(test_idle_time_saves_up_no_burst),
+		cmocka_unit_test(test_idle_time_saves_up_no_more_than_128k),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
