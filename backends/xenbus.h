@@ -1,5 +1,5 @@
-/* The backend half of xenbus, for the backends in this VMM (blkback, and
- * netback to come): our own connection to xenstored, through which a device
+/* The backend half of xenbus, for the backends in this VMM (blkback and
+ * netback): our own connection to xenstored, through which a device
  * publishes its nodes and state in its backend folder and follows its
  * frontend's state, as Linux's xenbus backend does in a Xen dom0
  * (xen/io/xenbus.h has the states).
