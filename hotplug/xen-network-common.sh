@@ -88,16 +88,7 @@ is_bridge() {
 
 # master_of DEV: prints the device DEV is enslaved to (a bridge, a bond), if any.
 master_of() {
-	local words w next=
-	read -ra words <<<"$(ip -o link show dev "$1" 2>/dev/null)"
-	for w in "${words[@]}"; do
-		if [ "$next" = 1 ]; then
-			printf '%s\n' "$w"
-			return 0
-		fi
-		[ "$w" = master ] && next=1
-	done
-	return 0
+	link_field "$1" master || true
 }
 
 # link_field DEV KEYWORD: prints the word after KEYWORD in `ip -o link show
