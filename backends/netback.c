@@ -49,6 +49,8 @@ static void disconnect(struct xenbus_device *xb)
 		log_info("vif %s: disconnected", v->tap.name);
 	}
 	v->nr_queues = 0;
+	/* Queues a failed connect opened too; the first keeps the device. */
+	tap_set_queues(&v->tap, 1);
 }
 
 static void free_vif(struct vif *v)
