@@ -236,6 +236,53 @@ void control_server_release(void)
 	pthread_mutex_unlock(&server.lock);
 }
 
+struct domain *control_domain(void) { return server.dom; }
+
+bool control_domain_running(int fd)
+{
+	if (atomic_load(&server.ended) == END_NONE)
+		return true;
+	control_reply_error(fd, "domain %u has shut down", server.dom->cfg.domid);
+	return false;
+}
+
+static void op_info(int fd, json_t *req) { reply_info(fd); }
+
+static void op_pause(int fd, json_t *req)
+{
+	if (!control_domain_running(fd))
+		return;
+	if (strcmp(json_string_value(json_object_get(req, "op")), "pause") == 0)
+		domain_pause(server.dom);
+	else
+		domain_unpause(server.dom);
+	control_reply_ok(fd, NULL);
+}
+
+static void op_destroy(int fd, json_t *req)
+{
+	domain_end(server.dom, END_DESTROY);
+	control_reply_ok(fd, NULL);
+	control_server_release();
+}
+
+/* Every request but "watch" (which marks the connection): its op and its
+ * handler, which replies. */
+static const struct {
+	const char *op;
+	control_handler *handle;
+} ops[] = {
+	{ "destroy", op_destroy },
+	{ "info", op_info },
+	{ "pause", op_pause },
+	{ "unpause", op_pause },
+	{ "vbd-attach", vbd_attach },
+	{ "vbd-detach", vbd_detach },
+	{ "vif-attach", vif_attach },
+	{ "vif-detach", vif_detach },
+	{ "xenstore-ring", reply_xenstore_ring },
+};
+
 /* Handles one request; returns false when the client must be dropped. */
 static bool handle(struct client *c)
 {
@@ -244,39 +291,16 @@ static bool handle(struct client *c)
 	if (r <= 0)
 		return false;
 	const char *op = json_string_value(json_object_get(req, "op"));
-	struct domain *d = server.dom;
-	bool running = atomic_load(&server.ended) == END_NONE;
+	size_t i = 0;
+	while (op && i < sizeof(ops) / sizeof(ops[0]) && strcmp(ops[i].op, op) != 0)
+		i++;
 	if (!op) {
 		control_reply_error(c->fd, "a request without \"op\"");
-	} else if (strcmp(op, "info") == 0) {
-		reply_info(c->fd);
-	} else if (strcmp(op, "pause") == 0 || strcmp(op, "unpause") == 0) {
-		if (!running) {
-			control_reply_error(c->fd, "domain %u has shut down", d->cfg.domid);
-		} else {
-			if (op[0] == 'p')
-				domain_pause(d);
-			else
-				domain_unpause(d);
-			control_reply_ok(c->fd, NULL);
-		}
-	} else if (strcmp(op, "destroy") == 0) {
-		domain_end(d, END_DESTROY);
-		control_reply_ok(c->fd, NULL);
-		control_server_release();
 	} else if (strcmp(op, "watch") == 0) {
 		c->watching = true;
 		control_reply_ok(c->fd, NULL);
-	} else if (strcmp(op, "xenstore-ring") == 0) {
-		reply_xenstore_ring(c->fd, req);
-	} else if (strcmp(op, "vbd-attach") == 0) {
-		vbd_attach(c->fd, req);
-	} else if (strcmp(op, "vbd-detach") == 0) {
-		vbd_detach(c->fd, req);
-	} else if (strcmp(op, "vif-attach") == 0) {
-		vif_attach(c->fd, req);
-	} else if (strcmp(op, "vif-detach") == 0) {
-		vif_detach(c->fd, req);
+	} else if (i < sizeof(ops) / sizeof(ops[0])) {
+		ops[i].handle(c->fd, req);
 	} else {
 		control_reply_error(c->fd, "unknown request '%s'", op);
 	}

@@ -49,6 +49,9 @@
 #ifndef XENON_VMM_CONTROL_H
 #define XENON_VMM_CONTROL_H
 
+#include <jansson.h>
+#include <stdbool.h>
+
 #include "domain.h"
 
 int control_server_start(struct domain *d);
@@ -60,5 +63,13 @@ void control_server_release(void);
 void control_server_stop(void);
 
 const char *domain_end_name(enum domain_end why);
+
+/* A request's handler (the table in control.c lists them): replies on `fd`
+ * with control_reply_ok or control_reply_error. */
+typedef void control_handler(int fd, json_t *req);
+/* The domain this VMM runs. */
+struct domain *control_domain(void);
+/* Whether the domain still runs; if not, replies so on `fd`. */
+bool control_domain_running(int fd);
 
 #endif

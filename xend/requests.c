@@ -194,61 +194,106 @@ static void do_network_detach(int fd, struct xdomain *d, json_t *req)
 		control_reply_ok(fd, NULL);
 }
 
+static void do_create(int fd, struct xdomain *unused, json_t *req)
+{
+	json_t *config = json_object_get(req, "config");
+	bool paused = json_is_true(json_object_get(req, "paused"));
+	char err[512] = "";
+	struct xdomain *d = json_is_object(config) ? domain_create(config, paused, err, sizeof(err)) : NULL;
+	if (d)
+		control_reply_ok(fd, json_pack("{s:i, s:s}", "domid", (int)d->domid, "name", d->name));
+	else
+		control_reply_error(fd, "%s", err[0] ? err : "no config given");
+}
+
+static void do_list_request(int fd, struct xdomain *unused, json_t *req) { do_list(fd); }
+
+static void do_shutdown(int fd, struct xdomain *d, json_t *req)
+{
+	bool reboot = json_is_true(json_object_get(req, "reboot"));
+	char err[512];
+	if (domain_shutdown(d, reboot ? "reboot" : "poweroff", err, sizeof(err)) < 0)
+		control_reply_error(fd, "%s", err);
+	else
+		control_reply_ok(fd, json_pack("{s:i}", "domid", (int)d->domid));
+}
+
+static void do_destroy(int fd, struct xdomain *d, json_t *req)
+{
+	char err[512];
+	domain_destroy(d, err, sizeof(err));
+	control_reply_ok(fd, NULL);
+}
+
+static void do_pause(int fd, struct xdomain *d, json_t *req)
+{
+	bool pause = strcmp(json_string_value(json_object_get(req, "op")), "pause") == 0;
+	char err[512];
+	if (domain_pause(d, pause, err, sizeof(err)) < 0)
+		control_reply_error(fd, "%s", err);
+	else
+		control_reply_ok(fd, NULL);
+}
+
+static void do_console(int fd, struct xdomain *d, json_t *req)
+{
+	control_reply_ok(fd, json_pack("{s:i, s:s, s:s}", "domid", (int)d->domid, "name", d->name, "tty", d->tty));
+}
+
+static void do_describe(int fd, struct xdomain *d, json_t *req)
+{
+	control_reply_ok(fd, json_pack("{s:o}", "domain", describe(d)));
+}
+
+static void do_block_list(int fd, struct xdomain *d, json_t *req)
+{
+	control_reply_ok(fd, json_pack("{s:o}", "devices", vbd_list(d)));
+}
+
+static void do_network_list(int fd, struct xdomain *d, json_t *req)
+{
+	control_reply_ok(fd, json_pack("{s:o}", "devices", vif_list(d)));
+}
+
+/* Every request: its op, whether it names a domain ("domain": its name or
+ * ID, which must exist), and its handler, which replies. */
+static const struct request {
+	const char *op;
+	bool on_domain;
+	request_handler *handle;
+} requests[] = {
+	{ "block-attach", true, do_block_attach },
+	{ "block-detach", true, do_block_detach },
+	{ "block-list", true, do_block_list },
+	{ "console", true, do_console },
+	{ "create", false, do_create },
+	{ "describe", true, do_describe },
+	{ "destroy", true, do_destroy },
+	{ "list", false, do_list_request },
+	{ "network-attach", true, do_network_attach },
+	{ "network-detach", true, do_network_detach },
+	{ "network-list", true, do_network_list },
+	{ "pause", true, do_pause },
+	{ "shutdown", true, do_shutdown },
+	{ "unpause", true, do_pause },
+};
+
 void request_handle(int fd)
 {
 	json_t *req = NULL;
 	if (control_recv(fd, &req, NULL, NULL) <= 0)
 		return;
 	const char *op = json_string_value(json_object_get(req, "op"));
-	char err[512] = "";
-	struct xdomain *d;
-	if (!op) {
+	const struct request *r = NULL;
+	for (size_t i = 0; op && i < sizeof(requests) / sizeof(requests[0]); i++)
+		if (strcmp(requests[i].op, op) == 0)
+			r = &requests[i];
+	struct xdomain *d = NULL;
+	if (!op)
 		control_reply_error(fd, "a request without \"op\"");
-	} else if (strcmp(op, "create") == 0) {
-		json_t *config = json_object_get(req, "config");
-		bool paused = json_is_true(json_object_get(req, "paused"));
-		d = json_is_object(config) ? domain_create(config, paused, err, sizeof(err)) : NULL;
-		if (d)
-			control_reply_ok(fd, json_pack("{s:i, s:s}", "domid", (int)d->domid, "name", d->name));
-		else
-			control_reply_error(fd, "%s", err[0] ? err : "no config given");
-	} else if (strcmp(op, "list") == 0) {
-		do_list(fd);
-	} else if (!(d = target(fd, req))) {
-		/* target() replied */
-	} else if (strcmp(op, "shutdown") == 0) {
-		bool reboot = json_is_true(json_object_get(req, "reboot"));
-		if (domain_shutdown(d, reboot ? "reboot" : "poweroff", err, sizeof(err)) < 0)
-			control_reply_error(fd, "%s", err);
-		else
-			control_reply_ok(fd, json_pack("{s:i}", "domid", (int)d->domid));
-	} else if (strcmp(op, "destroy") == 0) {
-		domain_destroy(d, err, sizeof(err));
-		control_reply_ok(fd, NULL);
-	} else if (strcmp(op, "pause") == 0 || strcmp(op, "unpause") == 0) {
-		if (domain_pause(d, op[0] == 'p', err, sizeof(err)) < 0)
-			control_reply_error(fd, "%s", err);
-		else
-			control_reply_ok(fd, NULL);
-	} else if (strcmp(op, "console") == 0) {
-		control_reply_ok(fd, json_pack("{s:i, s:s, s:s}", "domid", (int)d->domid, "name", d->name,
-					       "tty", d->tty));
-	} else if (strcmp(op, "describe") == 0) {
-		control_reply_ok(fd, json_pack("{s:o}", "domain", describe(d)));
-	} else if (strcmp(op, "block-attach") == 0) {
-		do_block_attach(fd, d, req);
-	} else if (strcmp(op, "block-detach") == 0) {
-		do_block_detach(fd, d, req);
-	} else if (strcmp(op, "block-list") == 0) {
-		control_reply_ok(fd, json_pack("{s:o}", "devices", vbd_list(d)));
-	} else if (strcmp(op, "network-attach") == 0) {
-		do_network_attach(fd, d, req);
-	} else if (strcmp(op, "network-detach") == 0) {
-		do_network_detach(fd, d, req);
-	} else if (strcmp(op, "network-list") == 0) {
-		control_reply_ok(fd, json_pack("{s:o}", "devices", vif_list(d)));
-	} else {
+	else if (!r)
 		control_reply_error(fd, "unknown request '%s'", op);
-	}
+	else if (!r->on_domain || (d = target(fd, req)))
+		r->handle(fd, d, req);
 	json_decref(req);
 }

@@ -264,7 +264,10 @@ void vif_release_all(struct xdomain *d);
 /* network-list: the domain's vifs as their folders and the VMM show them. */
 json_t *vif_list(struct xdomain *d);
 
-/* requests.c */
+/* requests.c: xm's requests, one handler each, in a table. A handler
+ * replies on `fd` (control_reply_ok or _error); `d` is the domain the
+ * request names, NULL for requests that name none. */
+typedef void request_handler(int fd, struct xdomain *d, json_t *req);
 void request_handle(int fd);
 
 

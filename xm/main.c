@@ -17,75 +17,9 @@
 #include "domain_config.h"
 #include "network.h"
 #include "vbd.h"
+#include "xm.h"
 
-struct command {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *usage;
-	const char *help;
-};
-
-static const struct command *current;
-
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "Error: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nUsage: xm %s %s\n", current->name, current->usage);
-	va_end(ap);
-	return 1;
-}
-
-/* One request to xend; the reply, or NULL after saying why on stderr. */
-static json_t *xend_call(json_t *request)
-{
-	int fd = control_connect(control_xend_path(), 300000);
-	if (fd < 0) {
-		fprintf(stderr, "Error: Unable to connect to xend: %s. Is xend running?\n", strerror(errno));
-		json_decref(request);
-		return NULL;
-	}
-	char err[512];
-	json_t *reply = control_call(fd, request, NULL, NULL, err, sizeof(err));
-	close(fd);
-	json_decref(request);
-	if (!reply)
-		fprintf(stderr, "Error: %s\n", err);
-	return reply;
-}
-
-static json_t *list_domains(void)
-{
-	json_t *reply = xend_call(json_pack("{s:s}", "op", "list"));
-	if (!reply)
-		return NULL;
-	json_t *domains = json_incref(json_object_get(reply, "domains"));
-	json_decref(reply);
-	return domains;
-}
-
-static json_t *find_domain(json_t *domains, const char *name_or_id)
-{
-	size_t i;
-	json_t *d;
-	char id[16];
-	json_array_foreach(domains, i, d) {
-		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(d, "domid")));
-		if (strcmp(id, name_or_id) == 0 || strcmp(json_string_value(json_object_get(d, "name")), name_or_id) == 0)
-			return d;
-	}
-	return NULL;
-}
-
-static int simple_request(const char *op, const char *domain)
-{
-	json_t *reply = xend_call(json_pack("{s:s, s:s}", "op", op, "domain", domain));
-	json_decref(reply);
-	return reply ? 0 : 1;
-}
+const struct xm_command *xm_current;
 
 static int attach_console(const char *domain)
 {
@@ -132,10 +66,10 @@ static int cmd_create(int argc, char **argv)
 		else if (c == 'p')
 			paused = true;
 		else
-			return usage_error("unknown option");
+			return xm_usage_error("unknown option");
 	}
 	if (optind >= argc)
-		return usage_error("no config file given");
+		return xm_usage_error("no config file given");
 	char *path = xm_config_find(argv[optind]);
 	if (!path) {
 		fprintf(stderr, "Error: config file %s not found (nor in %s)\n", argv[optind],
@@ -226,15 +160,15 @@ static int cmd_list(int argc, char **argv)
 		if (c == 'l')
 			longform = true;
 		else
-			return usage_error("unknown option");
+			return xm_usage_error("unknown option");
 	}
-	json_t *domains = list_domains();
+	json_t *domains = xm_list_domains();
 	if (!domains)
 		return 1;
 	json_t *shown = json_array();
 	if (optind < argc) {
 		for (int i = optind; i < argc; i++) {
-			json_t *d = find_domain(domains, argv[i]);
+			json_t *d = xm_find_domain(domains, argv[i]);
 			if (!d) {
 				fprintf(stderr, "Error: Domain '%s' does not exist.\n", argv[i]);
 				json_decref(shown);
@@ -273,14 +207,14 @@ static int cmd_list(int argc, char **argv)
 static int wait_gone(json_t *ids)
 {
 	for (;;) {
-		json_t *domains = list_domains();
+		json_t *domains = xm_list_domains();
 		if (!domains)
 			return 1;
 		bool any = false;
 		size_t i;
 		json_t *id;
 		json_array_foreach(ids, i, id) {
-			json_t *d = find_domain(domains, json_string_value(id));
+			json_t *d = xm_find_domain(domains, json_string_value(id));
 			const char *state = d ? json_string_value(json_object_get(d, "state")) : NULL;
 			if (d && !strchr(state, 's') && !strchr(state, 'c'))
 				any = true;
@@ -302,13 +236,13 @@ static int shutdown_or_reboot(int argc, char **argv, bool reboot)
 		else if (c == 'a')
 			all = true;
 		else
-			return usage_error("unknown option");
+			return xm_usage_error("unknown option");
 	}
 	if (all == (optind < argc))
-		return usage_error(all ? "-a takes no domain" : "no domain given");
+		return xm_usage_error(all ? "-a takes no domain" : "no domain given");
 	json_t *targets = json_array();
 	if (all) {
-		json_t *domains = list_domains();
+		json_t *domains = xm_list_domains();
 		if (!domains)
 			return 1;
 		size_t i;
@@ -346,26 +280,19 @@ static int shutdown_or_reboot(int argc, char **argv, bool reboot)
 static int cmd_shutdown(int argc, char **argv) { return shutdown_or_reboot(argc, argv, false); }
 static int cmd_reboot(int argc, char **argv) { return shutdown_or_reboot(argc, argv, true); }
 
-static int one_domain(int argc, char **argv)
-{
-	if (argc != 2)
-		return usage_error(argc < 2 ? "no domain given" : "too many arguments");
-	return 0;
-}
-
-static int cmd_destroy(int argc, char **argv) { return one_domain(argc, argv) ?: simple_request("destroy", argv[1]); }
-static int cmd_pause(int argc, char **argv) { return one_domain(argc, argv) ?: simple_request("pause", argv[1]); }
-static int cmd_unpause(int argc, char **argv) { return one_domain(argc, argv) ?: simple_request("unpause", argv[1]); }
-static int cmd_console(int argc, char **argv) { return one_domain(argc, argv) ?: attach_console(argv[1]); }
+static int cmd_destroy(int argc, char **argv) { return xm_one_domain(argc, argv) ?: xm_simple_request("destroy", argv[1]); }
+static int cmd_pause(int argc, char **argv) { return xm_one_domain(argc, argv) ?: xm_simple_request("pause", argv[1]); }
+static int cmd_unpause(int argc, char **argv) { return xm_one_domain(argc, argv) ?: xm_simple_request("unpause", argv[1]); }
+static int cmd_console(int argc, char **argv) { return xm_one_domain(argc, argv) ?: attach_console(argv[1]); }
 
 static int print_field(int argc, char **argv, const char *field)
 {
-	if (one_domain(argc, argv))
+	if (xm_one_domain(argc, argv))
 		return 1;
-	json_t *domains = list_domains();
+	json_t *domains = xm_list_domains();
 	if (!domains)
 		return 1;
-	json_t *d = find_domain(domains, argv[1]);
+	json_t *d = xm_find_domain(domains, argv[1]);
 	if (d) {
 		json_t *v = json_object_get(d, field);
 		if (json_is_integer(v))
@@ -387,12 +314,12 @@ static int cmd_domname(int argc, char **argv) { return print_field(argc, argv, "
 static int cmd_block_attach(int argc, char **argv)
 {
 	if (argc != 5)
-		return usage_error("'xm block-attach' requires 4 arguments.");
+		return xm_usage_error("'xm block-attach' requires 4 arguments.");
 	/* The entry a config's disk = [...] would hold, checked as xm create
 	 * checks those. */
 	char entry[1024];
 	if (snprintf(entry, sizeof(entry), "%s,%s,%s", argv[2], argv[3], argv[4]) >= (int)sizeof(entry))
-		return usage_error("<BackDev> is too long");
+		return xm_usage_error("<BackDev> is too long");
 	struct vbd_spec s;
 	char err[512];
 	if (vbd_parse(entry, &s, err, sizeof(err)) < 0) {
@@ -405,34 +332,12 @@ static int cmd_block_attach(int argc, char **argv)
 	return reply ? 0 : 1;
 }
 
-/* Splits ARGS into `want` operands and the flag `flag` (short or long),
- * which may come anywhere, as Xen's xm took them; 0, or a usage error. */
-static int operands_and_flag(int argc, char **argv, const char *const flag[2], bool *set, const char **out,
-			     int want)
-{
-	int n = 0;
-	*set = false;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], flag[0]) == 0 || strcmp(argv[i], flag[1]) == 0)
-			*set = true;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return usage_error("unknown option %s", argv[i]);
-		else if (n < want)
-			out[n++] = argv[i];
-		else
-			return usage_error("too many arguments");
-	}
-	if (n < want)
-		return usage_error(n == 0 ? "no domain given" : "no device given");
-	return 0;
-}
-
 static int cmd_block_detach(int argc, char **argv)
 {
 	static const char *const force_flag[2] = { "-f", "--force" };
 	const char *args[2];
 	bool force;
-	if (operands_and_flag(argc, argv, force_flag, &force, args, 2))
+	if (xm_operands_and_flag(argc, argv, force_flag, &force, args, 2))
 		return 1;
 	json_t *reply = xend_call(json_pack("{s:s, s:s, s:s, s:b}", "op", "block-detach", "domain", args[0], "dev",
 					    args[1], "force", force));
@@ -446,7 +351,7 @@ static int list_devices(int argc, char **argv, const char *op, void (*print)(FIL
 	static const char *const long_flag[2] = { "-l", "--long" };
 	const char *domain;
 	bool longform;
-	if (operands_and_flag(argc, argv, long_flag, &longform, &domain, 1))
+	if (xm_operands_and_flag(argc, argv, long_flag, &longform, &domain, 1))
 		return 1;
 	json_t *reply = xend_call(json_pack("{s:s, s:s}", "op", op, "domain", domain));
 	if (!reply)
@@ -466,7 +371,7 @@ static int cmd_block_list(int argc, char **argv)
 static int cmd_network_attach(int argc, char **argv)
 {
 	if (argc < 2)
-		return usage_error("no domain given");
+		return xm_usage_error("no domain given");
 	char entry[1024], err[512];
 	if (xm_network_entry(argv + 2, (size_t)(argc - 2), entry, sizeof(entry), err, sizeof(err)) < 0) {
 		fprintf(stderr, "Error: %s\n", err);
@@ -482,13 +387,13 @@ static int cmd_network_detach(int argc, char **argv)
 	static const char *const force_flag[2] = { "-f", "--force" };
 	const char *args[2];
 	bool force;
-	if (operands_and_flag(argc, argv, force_flag, &force, args, 2))
+	if (xm_operands_and_flag(argc, argv, force_flag, &force, args, 2))
 		return 1;
 	char *end;
 	errno = 0;
 	unsigned long devid = strtoul(args[1], &end, 10);
 	if (!*args[1] || *end || errno || devid > UINT32_MAX || args[1][0] == '-')
-		return usage_error("<DevId> is a vif's number (xm network-list shows them), not '%s'", args[1]);
+		return xm_usage_error("<DevId> is a vif's number (xm network-list shows them), not '%s'", args[1]);
 	json_t *reply = xend_call(json_pack("{s:s, s:s, s:I, s:b}", "op", "network-detach", "domain", args[0], "devid",
 					    (json_int_t)devid, "force", force));
 	json_decref(reply);
@@ -509,7 +414,7 @@ static int cmd_not_yet(int argc, char **argv)
 
 static int cmd_help(int argc, char **argv);
 
-static const struct command commands[] = {
+static const struct xm_command commands[] = {
 	{ "block-attach", cmd_block_attach, "<Domain> <BackDev> <FrontDev> <Mode>",
 	  "Create a new virtual block device." },
 	{ "block-detach", cmd_block_detach, "<Domain> <DevId> [-f|--force]",
@@ -538,7 +443,7 @@ static const struct command commands[] = {
 	{ "unpause", cmd_unpause, "<Domain>", "Unpause a paused domain." },
 };
 
-static const struct command *find_command(const char *name)
+static const struct xm_command *find_command(const char *name)
 {
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(commands[i].name, name) == 0)
@@ -548,7 +453,7 @@ static const struct command *find_command(const char *name)
 
 static int cmd_help(int argc, char **argv)
 {
-	const struct command *c = argc > 1 ? find_command(argv[1]) : NULL;
+	const struct xm_command *c = argc > 1 ? find_command(argv[1]) : NULL;
 	if (c) {
 		printf("Usage: xm %s %s\n\n%s\n", c->name, c->usage, c->help);
 		return 0;
@@ -567,17 +472,17 @@ static int cmd_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		current = find_command("help");
+		xm_current = find_command("help");
 		cmd_help(1, argv);
 		return 1;
 	}
-	current = find_command(argv[1]);
-	if (!current) {
+	xm_current = find_command(argv[1]);
+	if (!xm_current) {
 		fprintf(stderr, "Error: Subcommand %s not found!\nUsage: xm <subcommand> [args]   (xm help lists them)\n",
 			argv[1]);
 		return 1;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	optind = 1;
-	return current->run(argc - 1, argv + 1);
+	return xm_current->run(argc - 1, argv + 1);
 }

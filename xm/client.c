@@ -1,0 +1,95 @@
+/* What xm's commands share (xm.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "xm.h"
+
+int xm_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "Error: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\nUsage: xm %s %s\n", xm_current->name, xm_current->usage);
+	va_end(ap);
+	return 1;
+}
+
+json_t *xend_call(json_t *request)
+{
+	int fd = control_connect(control_xend_path(), 300000);
+	if (fd < 0) {
+		fprintf(stderr, "Error: Unable to connect to xend: %s. Is xend running?\n", strerror(errno));
+		json_decref(request);
+		return NULL;
+	}
+	char err[512];
+	json_t *reply = control_call(fd, request, NULL, NULL, err, sizeof(err));
+	close(fd);
+	json_decref(request);
+	if (!reply)
+		fprintf(stderr, "Error: %s\n", err);
+	return reply;
+}
+
+json_t *xm_list_domains(void)
+{
+	json_t *reply = xend_call(json_pack("{s:s}", "op", "list"));
+	if (!reply)
+		return NULL;
+	json_t *domains = json_incref(json_object_get(reply, "domains"));
+	json_decref(reply);
+	return domains;
+}
+
+json_t *xm_find_domain(json_t *domains, const char *name_or_id)
+{
+	size_t i;
+	json_t *d;
+	char id[16];
+	json_array_foreach(domains, i, d) {
+		json_t *domid = json_object_get(d, "domid");
+		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(domid));
+		if ((json_is_integer(domid) && strcmp(id, name_or_id) == 0) ||
+		    strcmp(json_string_value(json_object_get(d, "name")), name_or_id) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+int xm_simple_request(const char *op, const char *domain)
+{
+	json_t *reply = xend_call(json_pack("{s:s, s:s}", "op", op, "domain", domain));
+	json_decref(reply);
+	return reply ? 0 : 1;
+}
+
+int xm_one_domain(int argc, char **argv)
+{
+	if (argc != 2)
+		return xm_usage_error(argc < 2 ? "no domain given" : "too many arguments");
+	return 0;
+}
+
+int xm_operands_and_flag(int argc, char **argv, const char *const flag[2], bool *set, const char **out, int want)
+{
+	int n = 0;
+	*set = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], flag[0]) == 0 || strcmp(argv[i], flag[1]) == 0)
+			*set = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return xm_usage_error("unknown option %s", argv[i]);
+		else if (n < want)
+			out[n++] = argv[i];
+		else
+			return xm_usage_error("too many arguments");
+	}
+	if (n < want)
+		return xm_usage_error(n == 0 ? "no domain given" : "no device given");
+	return 0;
+}

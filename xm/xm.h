@@ -1,0 +1,39 @@
+/* What xm's commands share: the command table's entry, talking to xend,
+ * finding a domain in its list, and their arguments. Each command is
+ * `int cmd_NAME(int argc, char **argv)` (argv[0] is the command's name),
+ * returns the exit status, and says what went wrong on stderr. */
+#ifndef XM_XM_H
+#define XM_XM_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+struct xm_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+
+/* The command being run (for usage errors). */
+extern const struct xm_command *xm_current;
+
+/* "Error: WHY" and the command's usage on stderr; returns 1. */
+int xm_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One request to xend (consumed); the reply, or NULL after saying why on stderr. */
+json_t *xend_call(json_t *request);
+/* xend's list of domains (Domain-0 first), or NULL after saying why. */
+json_t *xm_list_domains(void);
+/* The domain of `domains` whose name or ID is `name_or_id`, or NULL. */
+json_t *xm_find_domain(json_t *domains, const char *name_or_id);
+/* {"op": op, "domain": domain} to xend: 0, or 1 after saying why. */
+int xm_simple_request(const char *op, const char *domain);
+/* A command of one operand, the domain: 0, or a usage error. */
+int xm_one_domain(int argc, char **argv);
+/* Splits ARGS into `want` operands and the flag `flag` (short or long),
+ * which may come anywhere, as Xen's xm took them; 0, or a usage error. */
+int xm_operands_and_flag(int argc, char **argv, const char *const flag[2], bool *set, const char **out, int want);
+
+/* The commands kept in files of their own (main.c's table lists all). */
+
+#endif
