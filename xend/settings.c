@@ -1,13 +1,13 @@
 /* xend's settings and its scripts folder, as Xen kept them:
  *
- *   /etc/xen/xend-config.sxp   (key value) settings; xend reads
- *                              network-script and vif-script so far
+ *   /etc/xen/xend-config.sxp   (key value) settings: the keys below
  *   /etc/xen/scripts           the hotplug scripts, the administrator's to
  *                              edit: xend installs the ones it ships that
  *                              are missing, and never replaces one */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,23 +18,62 @@
 #include "sxp.h"
 #include "xend.h"
 
-/* One (KEY VALUE) setting into *out (malloc'd): `fallback` when the file
- * has none. 0, or -1 with `err` naming the file and line. */
-static int setting(const struct sxp *top, const char *path, const char *key, const char *fallback, char **out,
-		   char *err, size_t errlen)
+/* Every key xend reads, its kind, its default (as Xen's shipped file has
+ * it, or ours where we differ) and where it goes. */
+enum setting_kind { TEXT, COMMAND, YES_NO, NUMBER };
+static const struct setting {
+	const char *key;
+	enum setting_kind kind;
+	const char *fallback;
+	size_t offset;
+} settings[] = {
+	{ "network-script", COMMAND, "network-bridge", offsetof(struct xend_settings, network_script) },
+	{ "vif-script", COMMAND, "vif-bridge", offsetof(struct xend_settings, vif_script) },
+	{ "logfile", TEXT, "", offsetof(struct xend_settings, logfile) },
+	{ "loglevel", TEXT, "DEBUG", offsetof(struct xend_settings, loglevel) },
+	{ "xend-unix-server", YES_NO, "yes", offsetof(struct xend_settings, unix_server) },
+	{ "xend-unix-path", TEXT, "", offsetof(struct xend_settings, unix_path) },
+	{ "dom0-min-mem", NUMBER, "256", offsetof(struct xend_settings, dom0_min_mem_mb) },
+	{ "dom0-cpus", NUMBER, "0", offsetof(struct xend_settings, dom0_cpus) },
+	{ "enable-dump", YES_NO, "no", offsetof(struct xend_settings, enable_dump) },
+	{ "xend-relocation-server", YES_NO, "no", offsetof(struct xend_settings, relocation_server) },
+	{ "xend-relocation-port", NUMBER, "8002", offsetof(struct xend_settings, relocation_port) },
+	{ "xend-relocation-address", TEXT, "", offsetof(struct xend_settings, relocation_address) },
+	{ "xend-relocation-hosts-allow", TEXT, "", offsetof(struct xend_settings, relocation_hosts_allow) },
+	{ "vnc-listen", TEXT, "127.0.0.1", offsetof(struct xend_settings, vnc_listen) },
+};
+
+static const char *kind_wants(enum setting_kind kind)
 {
-	const struct sxp *l = sxp_find(top, key);
-	if (l && (l->n != 2 || !l->items[1].atom)) {
-		snprintf(err, errlen,
-			 "%s:%u: (%s ...) takes one value: a script and its arguments, quoted if there are several "
-			 "('%s bridge=xenbr1')",
-			 path, l->line, key, fallback);
-		return -1;
+	switch (kind) {
+	case COMMAND: return "a script and its arguments, quoted if there are several ('vif-bridge bridge=xenbr1')";
+	case YES_NO: return "yes or no";
+	case NUMBER: return "a whole number";
+	default: return "one word, or a quoted string";
 	}
-	*out = strdup(l ? l->items[1].atom : fallback);
-	if (!*out)
-		snprintf(err, errlen, "out of memory");
-	return *out ? 0 : -1;
+}
+
+/* Stores `text` as the setting says; false if it is not of its kind. */
+static bool store_setting(const struct setting *k, const char *text, struct xend_settings *s)
+{
+	void *field = (char *)s + k->offset;
+	if (k->kind == YES_NO) {
+		if (strcmp(text, "yes") != 0 && strcmp(text, "no") != 0)
+			return false;
+		*(bool *)field = text[0] == 'y';
+		return true;
+	}
+	if (k->kind == NUMBER) {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(text, &end, 10);
+		if (!*text || *end || errno || text[0] == '-')
+			return false;
+		*(uint64_t *)field = v;
+		return true;
+	}
+	*(char **)field = strdup(text);
+	return true;
 }
 
 int xend_settings_load(const char *path, struct xend_settings *s, char *err, size_t errlen)
@@ -43,9 +82,22 @@ int xend_settings_load(const char *path, struct xend_settings *s, char *err, siz
 	struct sxp top;
 	if (sxp_load(path, &top, err, errlen) < 0)
 		return -1;
-	int r = setting(&top, path, "network-script", "network-bridge", &s->network_script, err, errlen);
-	if (r == 0)
-		r = setting(&top, path, "vif-script", "vif-bridge", &s->vif_script, err, errlen);
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < sizeof(settings) / sizeof(settings[0]); i++) {
+		const struct setting *k = &settings[i];
+		const struct sxp *l = sxp_find(&top, k->key);
+		if (l && (l->n != 2 || !l->items[1].atom || !store_setting(k, l->items[1].atom, s))) {
+			snprintf(err, errlen, "%s:%u: (%s ...) takes one value: %s", path, l->line, k->key,
+				 kind_wants(k->kind));
+			r = -1;
+		} else if (!l && !store_setting(k, k->fallback, s)) {
+			r = -1; /* a default is always of its kind: out of memory */
+		}
+		if (r == 0 && (k->kind == TEXT || k->kind == COMMAND) && !*(char **)((char *)s + k->offset)) {
+			snprintf(err, errlen, "out of memory");
+			r = -1;
+		}
+	}
 	sxp_free(&top);
 	if (r < 0)
 		xend_settings_free(s);
@@ -54,8 +106,9 @@ int xend_settings_load(const char *path, struct xend_settings *s, char *err, siz
 
 void xend_settings_free(struct xend_settings *s)
 {
-	free(s->network_script);
-	free(s->vif_script);
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		if (settings[i].kind == TEXT || settings[i].kind == COMMAND)
+			free(*(char **)((char *)s + settings[i].offset));
 	*s = (struct xend_settings){ 0 };
 }
 

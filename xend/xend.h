@@ -38,10 +38,23 @@ struct xdomain {
 	struct xdomain *next;
 };
 
-/* settings.c: what xend-config.sxp says (the keys xend reads so far). */
+/* settings.c: what xend-config.sxp says; a key the file lacks has Xen's
+ * default. */
 struct xend_settings {
 	char *network_script;  /* "network-bridge [ARGS]"; "" runs none */
 	char *vif_script;      /* "vif-bridge [ARGS]"; "" runs none */
+	char *logfile;         /* "": xend.log in the log folder */
+	char *loglevel;        /* DEBUG, INFO, WARNING, ERROR or CRITICAL */
+	bool unix_server;      /* xend-unix-server: xm's socket */
+	char *unix_path;       /* xend-unix-path; "": $XENON_RUN_DIR/xend.sock */
+	uint64_t dom0_min_mem_mb; /* the host keeps this much memory free of domains */
+	uint64_t dom0_cpus;    /* CPUs kept for the host: domains run on the others; 0: none kept */
+	bool enable_dump;      /* a crashed domain's core goes to /var/lib/xen/dump */
+	bool relocation_server;
+	uint64_t relocation_port;
+	char *relocation_address;     /* "": every address */
+	char *relocation_hosts_allow; /* regular expressions, space-separated; "": any host */
+	char *vnc_listen;
 };
 
 struct xend {
