@@ -228,14 +228,20 @@ static int wait_gone(json_t *ids)
 
 static int shutdown_or_reboot(int argc, char **argv, bool reboot)
 {
+	/* Xen's long forms too: /etc/default/xendomains passes "--halt --wait".
+	 * -H (halt) is what shutdown does anyway: the guest powers off. */
+	static const struct option options[] = {
+		{ "wait", no_argument, NULL, 'w' }, { "all", no_argument, NULL, 'a' },
+		{ "halt", no_argument, NULL, 'H' }, { 0 },
+	};
 	bool wait = false, all = false;
 	int c;
-	while ((c = getopt(argc, argv, "+wa")) != -1) {
+	while ((c = getopt_long(argc, argv, reboot ? "+wa" : "+waH", options, NULL)) != -1) {
 		if (c == 'w')
 			wait = true;
 		else if (c == 'a')
 			all = true;
-		else
+		else if (c != 'H' || reboot)
 			return xm_usage_error("unknown option");
 	}
 	if (all == (optind < argc))
@@ -439,7 +445,8 @@ static const struct xm_command commands[] = {
 	{ "reboot", cmd_reboot, "[-w] [-a] <Domain>", "Reboot a domain." },
 	{ "restore", cmd_not_yet, "<CheckpointFile>", "Restore a domain from a saved state (not yet)." },
 	{ "save", cmd_not_yet, "<Domain> <CheckpointFile>", "Save a domain state to restore later (not yet)." },
-	{ "shutdown", cmd_shutdown, "[-w] [-a] <Domain>", "Shutdown a domain (-w: wait until it is gone; -a: all)." },
+	{ "shutdown", cmd_shutdown, "[-w|--wait] [-a|--all] [-H|--halt] <Domain>",
+	  "Shutdown a domain (-w: wait until it is gone; -a: all)." },
 	{ "unpause", cmd_unpause, "<Domain>", "Unpause a paused domain." },
 };
 
