@@ -13,8 +13,9 @@
  * `xend start` reads /etc/xen/xend-config.sxp ($XENON_CONFIG_DIR for
  * another folder; none gives the defaults, a malformed one stops it), then
  * the daemon installs the hotplug scripts missing from /etc/xen/scripts
- * ($XENON_SCRIPT_DIR; by default `scripts` in the config folder) from the
- * source tree's hotplug/ ($XENON_HOTPLUG_DIR) and runs the network script
+ * ($XENON_SCRIPT_DIR; by default `scripts` in the config folder) from
+ * PREFIX/share/xenon/hotplug when installed, else the source tree's hotplug/
+ * ($XENON_HOTPLUG_DIR names another folder) and runs the network script
  * (`network-bridge start`), whose output, as every script's, goes to
  * xen-hotplug.log beside xend.log. */
 #include <errno.h>
@@ -32,6 +33,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "program.h"
 #include "xend.h"
 
 static volatile sig_atomic_t stopping;
@@ -68,49 +70,23 @@ static const char *env_or(const char *name, const char *fallback)
 	return v && *v ? v : fallback;
 }
 
-/* The folder xend runs from; false if it cannot be told. */
-static bool self_dir(char self[PATH_MAX])
-{
-	ssize_t n = readlink("/proc/self/exe", self, PATH_MAX - 1);
-	if (n <= 0)
-		return false;
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
-	return true;
-}
-
-/* Our programs live beside us (installed) or in their build folders. */
-static const char *find_program(const char *name, const char *build_dir, const char *env)
-{
-	const char *override = getenv(env);
-	if (override && *override)
-		return override;
-	char self[PATH_MAX];
-	if (!self_dir(self))
-		return NULL;
-	static char found[2][PATH_MAX];
-	static int slot;
-	char *out = found[slot++ % 2];
-	if (snprintf(out, PATH_MAX, "%s/%s", self, name) < PATH_MAX && access(out, X_OK) == 0)
-		return out;
-	if (snprintf(out, PATH_MAX, "%s/../%s/%s", self, build_dir, name) >= PATH_MAX)
-		return NULL;
-	return access(out, X_OK) == 0 ? out : NULL;
-}
-
-/* The scripts xend ships: the source tree's hotplug/, where a built xend
- * (build/main/xend/xend) finds it three folders up. */
+/* The scripts xend ships: an installed xend (PREFIX/sbin/xend) finds the
+ * pristine copies `make install` keeps in PREFIX/share/xenon/hotplug; a
+ * built one (build/main/xend/xend), the source tree's hotplug/ three
+ * folders up. */
 static void install_scripts(void)
 {
+	static const char *const beside[] = { "../share/xenon/hotplug", "../../../hotplug" };
 	const char *from = getenv("XENON_HOTPLUG_DIR");
 	char self[PATH_MAX], path[PATH_MAX + 32];
 	struct stat st;
-	if ((!from || !*from) && self_dir(self)) {
-		snprintf(path, sizeof(path), "%s/../../../hotplug", self);
+	for (size_t i = 0; (!from || !*from) && i < 2 && self_dir(self); i++) {
+		snprintf(path, sizeof(path), "%s/%s", self, beside[i]);
 		from = stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? path : NULL;
 	}
 	if (!from) {
-		log_warn("no hotplug scripts to install in %s (hotplug/ is not beside xend; $XENON_HOTPLUG_DIR names it)",
+		log_warn("no hotplug scripts to install in %s (neither ../share/xenon/hotplug nor the source "
+			 "tree's hotplug/ is beside xend; $XENON_HOTPLUG_DIR names a folder)",
 			 xend.scripts_dir);
 		return;
 	}
@@ -191,12 +167,12 @@ static int start(void)
 		fprintf(stderr, "xend: %s\n", err);
 		return 1;
 	}
-	xend.vmm_path = find_program("xenon-vmm", "vmm", "XENON_VMM");
+	xend.vmm_path = program_find("xenon-vmm", "vmm", "XENON_VMM");
 	if (!xend.vmm_path) {
 		fprintf(stderr, "xend: cannot find xenon-vmm beside xend\n");
 		return 1;
 	}
-	xend.xenstored_path = find_program("xenstored", "xenstored", "XENON_XENSTORED");
+	xend.xenstored_path = program_find("xenstored", "xenstored", "XENON_XENSTORED");
 	char console_dir[PATH_MAX], log_path[PATH_MAX], records_dir[PATH_MAX];
 	snprintf(console_dir, sizeof(console_dir), "%s/console", xend.log_dir);
 	snprintf(log_path, sizeof(log_path), "%s/xend.log", xend.log_dir);
