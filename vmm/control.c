@@ -106,6 +106,12 @@ static void reply_info(int fd)
 	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++)
 		json_object_set_new(r, params[i].name, json_integer((json_int_t)d->xen.params[params[i].param]));
 	json_object_set_new(r, "vcpu_running", json_boolean(domain_vcpu_running(d)));
+	uint64_t populated, max_pages;
+	guest_memory_reservation(&d->mem, &populated, &max_pages);
+	json_object_set_new(r, "populated", json_integer((json_int_t)populated));
+	json_object_set_new(r, "max", json_integer((json_int_t)max_pages));
+	json_object_set_new(r, "memory_kb", json_integer((json_int_t)(populated << (PAGE_SHIFT - 10))));
+	json_object_set_new(r, "maxmem_kb", json_integer((json_int_t)(max_pages << (PAGE_SHIFT - 10))));
 	json_t *vbds = json_array();
 	blkback_for_each(d, describe_vbd, vbds);
 	json_object_set_new(r, "vbds", vbds);
@@ -266,6 +272,20 @@ static void op_destroy(int fd, json_t *req)
 	control_server_release();
 }
 
+/* xm mem-max: the most memory the guest may take back through its balloon. */
+static void op_set_maxmem(int fd, json_t *req)
+{
+	json_t *mb = json_object_get(req, "mb");
+	if (!json_is_integer(mb) || json_integer_value(mb) < 1 || json_integer_value(mb) > (1 << 30)) {
+		control_reply_error(fd, "set-maxmem wants mb, a whole number of MiB from 1");
+		return;
+	}
+	uint64_t pages = (uint64_t)json_integer_value(mb) << (20 - PAGE_SHIFT);
+	guest_memory_set_max(&server.dom->mem, pages);
+	log_info("maximum memory set to %lld MiB", (long long)json_integer_value(mb));
+	control_reply_ok(fd, json_pack("{s:I}", "max", (json_int_t)pages));
+}
+
 /* Every request but "watch" (which marks the connection): its op and its
  * handler, which replies. */
 static const struct {
@@ -275,6 +295,7 @@ static const struct {
 	{ "destroy", op_destroy },
 	{ "info", op_info },
 	{ "pause", op_pause },
+	{ "set-maxmem", op_set_maxmem },
 	{ "unpause", op_pause },
 	{ "vbd-attach", vbd_attach },
 	{ "vbd-detach", vbd_detach },

@@ -43,6 +43,12 @@
  *                   shows them (tx: what the guest sent; a tx drop is a
  *                   packet it sent that went nowhere, an rx drop one for it
  *                   that found no room in its ring).
+ *   info            also carries the balloon's counts: "populated" and
+ *                   "max" (frames the guest holds and may hold), and the
+ *                   same as "memory_kb" and "maxmem_kb".
+ *   set-maxmem      {mb}: the most the guest may hold (xm mem-max); frames
+ *                   it asks back beyond it are refused. A maximum below
+ *                   what it holds now takes nothing away.
  *
  * A domain that has ended stays, in state "shutdown" with its reason, until
  * destroy: xend decides what on_poweroff and friends mean. */

@@ -1,7 +1,10 @@
 #include "guest_memory.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
 #include <linux/kvm.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -33,10 +36,21 @@ int guest_memory_create(struct guest_memory *m, uint64_t ram_size)
 	m->ram_size = ram_size;
 	m->special = m->ram + ram_size;
 	m->xen_frames = m->special + SPECIAL_PAGES * PAGE_SIZE;
+	uint64_t frames = ram_size >> PAGE_SHIFT;
+	/* calloc'd pages are only touched where the guest gives frames back. */
+	m->given_back = calloc((frames + 63) / 64, sizeof(uint64_t));
+	if (!m->given_back) {
+		log_err("the balloon's map of %llu frames: out of memory", (unsigned long long)frames);
+		munmap(p, total);
+		m->ram = NULL;
+		goto fail;
+	}
+	m->populated = m->max_pages = frames;
+	pthread_mutex_init(&m->reservation_lock, NULL);
 	return 0;
 fail:
 	close(m->fd);
-	m->fd = -1;
+	*m = (struct guest_memory){ .fd = -1 };
 	return -1;
 }
 
@@ -46,6 +60,9 @@ void guest_memory_destroy(struct guest_memory *m)
 		munmap(m->ram, m->ram_size + (SPECIAL_PAGES + XEN_FRAMES) * PAGE_SIZE);
 	if (m->fd >= 0)
 		close(m->fd);
+	if (m->given_back)
+		pthread_mutex_destroy(&m->reservation_lock);
+	free(m->given_back);
 	*m = (struct guest_memory){ .fd = -1 };
 }
 
@@ -112,4 +129,92 @@ void *guest_phys(const struct guest_memory *m, uint64_t gpa, uint64_t len)
 	if (gpa >= SPECIAL_BASE && gpa - SPECIAL_BASE + len <= SPECIAL_PAGES * PAGE_SIZE)
 		return m->special + (gpa - SPECIAL_BASE);
 	return NULL;
+}
+
+/* The extent's first frame's place in the memfd (in frames), or false when
+ * any of its frames is not RAM. RAM is contiguous in the memfd on each side
+ * of the hole below 4 GiB, which an aligned extent never straddles. */
+static bool ram_extent(const struct guest_memory *m, uint64_t gfn, unsigned order, uint64_t *index)
+{
+	uint64_t n = 1ull << order;
+	if (order > RESERVATION_MAX_ORDER || (gfn & (n - 1)) || gfn >= (1ull << (52 - PAGE_SHIFT)))
+		return false;
+	uint8_t *first = guest_phys(m, gfn << PAGE_SHIFT, n * PAGE_SIZE);
+	if (!first || first < m->ram || first >= m->ram + m->ram_size)
+		return false;
+	*index = (uint64_t)(first - m->ram) >> PAGE_SHIFT;
+	return true;
+}
+
+static bool frame_given_back(const struct guest_memory *m, uint64_t i)
+{
+	return m->given_back[i / 64] & (1ull << (i % 64));
+}
+
+static void mark_given_back(struct guest_memory *m, uint64_t i, bool given)
+{
+	if (given)
+		m->given_back[i / 64] |= 1ull << (i % 64);
+	else
+		m->given_back[i / 64] &= ~(1ull << (i % 64));
+}
+
+int guest_memory_give_back(struct guest_memory *m, uint64_t gfn, unsigned order)
+{
+	uint64_t first, n = 1ull << order;
+	if (!ram_extent(m, gfn, order, &first))
+		return -EINVAL;
+	pthread_mutex_lock(&m->reservation_lock);
+	for (uint64_t i = first; i < first + n; i++) {
+		if (frame_given_back(m, i)) {
+			pthread_mutex_unlock(&m->reservation_lock);
+			return -EINVAL;
+		}
+	}
+	for (uint64_t i = first; i < first + n; i++)
+		mark_given_back(m, i, true);
+	m->populated -= n;
+	/* The host's pages go now; KVM drops its mappings of them through
+	 * its MMU notifier. */
+	if (fallocate(m->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(first << PAGE_SHIFT),
+		      (off_t)(n << PAGE_SHIFT)) < 0)
+		log_warn("giving guest frame 0x%llx back to the host: %s", (unsigned long long)gfn, strerror(errno));
+	pthread_mutex_unlock(&m->reservation_lock);
+	return 0;
+}
+
+int guest_memory_take_back(struct guest_memory *m, uint64_t gfn, unsigned order)
+{
+	uint64_t first, n = 1ull << order, absent = 0;
+	if (!ram_extent(m, gfn, order, &first))
+		return -EINVAL;
+	pthread_mutex_lock(&m->reservation_lock);
+	for (uint64_t i = first; i < first + n; i++)
+		absent += frame_given_back(m, i);
+	if (m->populated + absent > m->max_pages) {
+		pthread_mutex_unlock(&m->reservation_lock);
+		return -ENOMEM;
+	}
+	/* Nothing to do in the memfd: the hole fills with zeroed pages as
+	 * the guest touches them, as Xen hands out scrubbed ones. */
+	for (uint64_t i = first; i < first + n; i++)
+		mark_given_back(m, i, false);
+	m->populated += absent;
+	pthread_mutex_unlock(&m->reservation_lock);
+	return 0;
+}
+
+void guest_memory_reservation(struct guest_memory *m, uint64_t *populated, uint64_t *max_pages)
+{
+	pthread_mutex_lock(&m->reservation_lock);
+	*populated = m->populated;
+	*max_pages = m->max_pages;
+	pthread_mutex_unlock(&m->reservation_lock);
+}
+
+void guest_memory_set_max(struct guest_memory *m, uint64_t max_pages)
+{
+	pthread_mutex_lock(&m->reservation_lock);
+	m->max_pages = max_pages;
+	pthread_mutex_unlock(&m->reservation_lock);
 }

@@ -4,6 +4,7 @@
 #ifndef XENON_VMM_GUEST_MEMORY_H
 #define XENON_VMM_GUEST_MEMORY_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -46,6 +47,12 @@ struct guest_memory {
 	uint8_t *special;    /* SPECIAL_PAGES pages at SPECIAL_BASE */
 	uint8_t *xen_frames; /* XEN_FRAMES pages, mapped where the guest asks */
 	uint64_t xen_frame_gfn[XEN_FRAMES]; /* where each is mapped; 0: nowhere */
+	/* The balloon: which RAM frames the guest gave back (a bit each, by
+	 * their place in the memfd), how many it holds, and the most it may
+	 * hold (xm mem-max). Hypercalls arrive on any vCPU's thread. */
+	pthread_mutex_t reservation_lock;
+	uint64_t *given_back;
+	uint64_t populated, max_pages;
 };
 
 int guest_memory_create(struct guest_memory *m, uint64_t ram_size);
@@ -60,6 +67,26 @@ int guest_memory_map_xen_frame(struct guest_memory *m, int vm_fd, unsigned index
 /* A host pointer to guest-physical [gpa, gpa+len), or NULL if any of it is
  * outside RAM and the special pages. */
 void *guest_phys(const struct guest_memory *m, uint64_t gpa, uint64_t len);
+
+/* The balloon (XENMEM_decrease_reservation, XENMEM_populate_physmap).
+ * Frames go and come back in extents of 2^order frames, aligned; an extent
+ * is taken whole or not at all. */
+#define RESERVATION_MAX_ORDER 9 /* 2 MiB, as Xen lets an unprivileged domain */
+/* The guest gives the extent at `gfn` back: its memory returns to the host
+ * at once (punched out of the memfd). 0, or -EINVAL when a frame of it is
+ * not RAM the guest holds now (then nothing changes). A frame given back
+ * stays mapped: a guest that touches it again gets a zeroed page, which
+ * the memfd's size still bounds. */
+int guest_memory_give_back(struct guest_memory *m, uint64_t gfn, unsigned order);
+/* The guest takes the extent at `gfn` back; frames it still holds count
+ * nothing. 0, -EINVAL when a frame is not RAM, or -ENOMEM when it would
+ * then hold more than its maximum (then nothing changes). */
+int guest_memory_take_back(struct guest_memory *m, uint64_t gfn, unsigned order);
+/* Frames the guest holds, and the most it may hold. */
+void guest_memory_reservation(struct guest_memory *m, uint64_t *populated, uint64_t *max_pages);
+/* xm mem-max. A maximum below what the guest holds lets it give frames
+ * back but take none until it holds less, as Xen's allocator does. */
+void guest_memory_set_max(struct guest_memory *m, uint64_t max_pages);
 
 static inline uint64_t guest_low_ram_end(const struct guest_memory *m)
 {

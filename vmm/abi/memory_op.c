@@ -1,10 +1,11 @@
 /* memory_op: where the guest places Xen's pages (shared_info, grant table
- * frames), and the reservation queries. */
+ * frames); the balloon's operations are reservation.c's. */
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
 #include "abi/guest_access.h"
+#include "abi/reservation.h"
 #include "abi/xen.h"
 #include "abi/xen_public.h"
 #include "domain.h"
@@ -63,19 +64,18 @@ static long add_to_physmap(struct vcpu *v, uint64_t arg)
 
 long hypercall_memory_op(struct vcpu *v, const uint64_t *args)
 {
-	struct domain *d = v->dom;
-	domid_t domid;
-
+	switch (args[0] & MEMOP_CMD_MASK) {
+	case XENMEM_increase_reservation:
+	case XENMEM_decrease_reservation:
+	case XENMEM_populate_physmap:
+		return reservation_op(v, args[0], args[1]);
+	}
 	switch (args[0]) {
 	case XENMEM_add_to_physmap:
 		return add_to_physmap(v, args[1]);
 	case XENMEM_current_reservation:
 	case XENMEM_maximum_reservation:
-		if (copy_from_guest(v, args[1], &domid, sizeof(domid)))
-			return -EFAULT;
-		if (!xen_is_self(d, domid))
-			return -ESRCH;
-		return (long)(d->mem.ram_size >> PAGE_SHIFT);
+		return reservation_query(v, (unsigned)args[0], args[1]);
 	default:
 		return HYPERCALL_UNKNOWN;
 	}
