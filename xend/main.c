@@ -80,7 +80,7 @@ static void install_scripts(void)
 	const char *from = getenv("XENON_HOTPLUG_DIR");
 	char self[PATH_MAX], path[PATH_MAX + 32];
 	struct stat st;
-	for (size_t i = 0; (!from || !*from) && i < 2 && self_dir(self); i++) {
+	for (size_t i = 0; (!from || !*from) && i < 2 && program_self_dir(self); i++) {
 		snprintf(path, sizeof(path), "%s/%s", self, beside[i]);
 		from = stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? path : NULL;
 	}
