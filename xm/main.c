@@ -447,6 +447,7 @@ static const struct xm_command commands[] = {
 	{ "save", cmd_not_yet, "<Domain> <CheckpointFile>", "Save a domain state to restore later (not yet)." },
 	{ "shutdown", cmd_shutdown, "[-w|--wait] [-a|--all] [-H|--halt] <Domain>",
 	  "Shutdown a domain (-w: wait until it is gone; -a: all)." },
+	{ "top", cmd_top, "", "Monitor a host and the domains in real time." },
 	{ "unpause", cmd_unpause, "<Domain>", "Unpause a paused domain." },
 };
 

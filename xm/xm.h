@@ -35,5 +35,7 @@ int xm_one_domain(int argc, char **argv);
 int xm_operands_and_flag(int argc, char **argv, const char *const flag[2], bool *set, const char **out, int want);
 
 /* The commands kept in files of their own (main.c's table lists all). */
+/* top.c */
+int cmd_top(int argc, char **argv);
 
 #endif
