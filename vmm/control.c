@@ -293,6 +293,7 @@ static const struct {
 	control_handler *handle;
 } ops[] = {
 	{ "destroy", op_destroy },
+	{ "dump-core", control_dump_core },
 	{ "info", op_info },
 	{ "pause", op_pause },
 	{ "set-maxmem", op_set_maxmem },
@@ -301,16 +302,46 @@ static const struct {
 	{ "vbd-detach", vbd_detach },
 	{ "vif-attach", vif_attach },
 	{ "vif-detach", vif_detach },
+	{ "xen-console", control_xen_console },
 	{ "xenstore-ring", reply_xenstore_ring },
 };
+
+/* The descriptors that came with the request being handled. */
+static struct {
+	int fds[CONTROL_MAX_FDS];
+	size_t n;
+} passed;
+
+int control_take_fd(void)
+{
+	for (size_t i = 0; i < passed.n; i++) {
+		int fd = passed.fds[i];
+		if (fd >= 0) {
+			passed.fds[i] = -1;
+			return fd;
+		}
+	}
+	return -1;
+}
+
+/* Closes what the handler did not take. */
+static void close_passed(void)
+{
+	for (size_t i = 0; i < passed.n; i++)
+		if (passed.fds[i] >= 0)
+			close(passed.fds[i]);
+	passed.n = 0;
+}
 
 /* Handles one request; returns false when the client must be dropped. */
 static bool handle(struct client *c)
 {
 	json_t *req = NULL;
-	int r = control_recv(c->fd, &req, NULL, NULL);
-	if (r <= 0)
+	int r = control_recv(c->fd, &req, passed.fds, &passed.n);
+	if (r <= 0) {
+		close_passed();
 		return false;
+	}
 	const char *op = json_string_value(json_object_get(req, "op"));
 	size_t i = 0;
 	while (op && i < sizeof(ops) / sizeof(ops[0]) && strcmp(ops[i].op, op) != 0)
@@ -325,6 +356,7 @@ static bool handle(struct client *c)
 	} else {
 		control_reply_error(c->fd, "unknown request '%s'", op);
 	}
+	close_passed();
 	json_decref(req);
 	return true;
 }

@@ -49,6 +49,18 @@
  *   set-maxmem      {mb}: the most the guest may hold (xm mem-max); frames
  *                   it asks back beyond it are refused. A maximum below
  *                   what it holds now takes nothing away.
+ *   dump-core       {live} and a descriptor beside it: an empty file, which
+ *                   gets the domain's core (vmm/dump_core.h: its RAM and
+ *                   each vCPU's registers) -> {bytes}. Unless live, the
+ *                   vCPUs are paused while it is written (a domain already
+ *                   paused stays so). Works on a domain that has ended,
+ *                   until destroy (xend's enable-dump). The VMM never opens
+ *                   a path: xend names, makes and renames the file.
+ *   xen-console     -> {text}: what the guest wrote to Xen's console
+ *                   (console_io, port 0xe9) since the last call, whole
+ *                   lines, sanitized, the newest XEN_CONSOLE_KEEP bytes at
+ *                   most (vmm/xen_console.h); taken, so a call gets each
+ *                   line once. xend puts them in xm dmesg.
  *
  * A domain that has ended stays, in state "shutdown" with its reason, until
  * destroy: xend decides what on_poweroff and friends mean. */
@@ -77,5 +89,13 @@ typedef void control_handler(int fd, json_t *req);
 struct domain *control_domain(void);
 /* Whether the domain still runs; if not, replies so on `fd`. */
 bool control_domain_running(int fd);
+/* A descriptor that came with the request being handled, now the
+ * handler's to close; -1 if none (is left). Those not taken are closed
+ * after the handler returns. */
+int control_take_fd(void);
+
+/* Handlers kept in files of their own. */
+control_handler control_dump_core;   /* dump_op.c */
+control_handler control_xen_console; /* xen_console.c */
 
 #endif

@@ -14,6 +14,7 @@
 #include "cpuid.h"
 #include "log.h"
 #include "vcpu.h"
+#include "vcpu_state.h"
 
 /* Every vCPU has its MADT entry and its row of VIRQ ports. */
 _Static_assert(MAX_VCPUS <= ACPI_MAX_VCPUS && MAX_VCPUS <= EVTCHN_MAX_VCPUS,
@@ -183,15 +184,20 @@ void domain_unpause(struct domain *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
-bool domain_wait_unpaused(struct domain *d)
+bool domain_wait_unpaused(struct vcpu *v)
 {
-	if (!atomic_load(&d->paused))
-		return atomic_load(&d->end) == END_NONE;
-	pthread_mutex_lock(&d->lock);
-	while (atomic_load(&d->paused) && atomic_load(&d->end) == END_NONE)
-		pthread_cond_wait(&d->pause_cond, &d->lock);
-	pthread_mutex_unlock(&d->lock);
-	return atomic_load(&d->end) == END_NONE;
+	struct domain *d = v->dom;
+	for (;;) {
+		vcpu_state_serve(v);
+		if (!atomic_load(&d->paused))
+			return atomic_load(&d->end) == END_NONE;
+		pthread_mutex_lock(&d->lock);
+		while (atomic_load(&d->paused) && atomic_load(&d->end) == END_NONE && !vcpu_state_requested(v))
+			pthread_cond_wait(&d->pause_cond, &d->lock);
+		pthread_mutex_unlock(&d->lock);
+		if (!vcpu_state_requested(v))
+			return atomic_load(&d->end) == END_NONE;
+	}
 }
 
 void domain_log_registers(struct domain *d)

@@ -34,6 +34,10 @@ struct vcpu {
 	unsigned nr_queued;
 	uint64_t vcpu_info_gpa; /* where its vcpu_info lives; 0 until known */
 	bool vcpu_info_explicit; /* placed by VCPUOP_register_vcpu_info */
+	/* vcpu_state.c: a reader waiting for its registers, and whether its
+	 * thread has ended (both under queue_lock). */
+	struct vcpu_state_request *state_request;
+	bool thread_ended;
 };
 
 /* Why a domain stopped running (Xen's SHUTDOWN_* reasons, and ours). */
@@ -94,8 +98,9 @@ void domain_log_registers(struct domain *d);
 void domain_pause(struct domain *d);
 void domain_unpause(struct domain *d);
 /* Called by a vCPU thread before it enters the guest: waits while the
- * domain is paused. Returns false when the domain has ended. */
-bool domain_wait_unpaused(struct domain *d);
+ * domain is paused, answering requests for its registers meanwhile
+ * (vcpu_state.h). Returns false when the domain has ended. */
+bool domain_wait_unpaused(struct vcpu *v);
 
 /* Whether any vCPU is on a host CPU now (xm list's 'r' against 'b'). */
 bool domain_vcpu_running(struct domain *d);

@@ -9,6 +9,8 @@
 #include "boot/acpi.h"
 #include "domain.h"
 #include "log.h"
+#include "vcpu_state.h"
+#include "xen_console.h"
 
 /* Xen's debug port: what a guest writes to I/O port 0xe9 is console output
  * (Linux's HVM early console falls back to it). */
@@ -24,6 +26,7 @@ static void handle_io(struct vcpu *v)
 		switch (run->io.port) {
 		case DEBUG_PORT:
 			xen_console_early_write(v->dom, (const char *)data, len);
+			xen_console_write((const char *)data, len); /* as Xen's console shows it */
 			break;
 		case ACPI_SLEEP_CONTROL_PORT:
 			if ((data[0] & ACPI_SLEEP_ENABLE) && ACPI_SLEEP_TYPE(data[0]) == ACPI_S5_SLEEP_TYPE)
@@ -145,12 +148,12 @@ void *vcpu_thread(void *arg)
 	struct domain *d = v->dom;
 	sigset_t kick;
 
-	atomic_store(&v->tid, (int)gettid());
+	vcpu_state_thread_begin(v, (int)gettid());
 	sigemptyset(&kick);
 	sigaddset(&kick, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 
-	while (domain_wait_unpaused(d)) {
+	while (domain_wait_unpaused(v)) {
 		apply_queued_attrs(v);
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
@@ -164,5 +167,6 @@ void *vcpu_thread(void *arg)
 		if (!handle_exit(v))
 			break;
 	}
+	vcpu_state_thread_end(v);
 	return NULL;
 }

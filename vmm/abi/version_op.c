@@ -1,5 +1,6 @@
 /* xen_version: what Xen this is, and what it offers. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "abi/guest_access.h"
@@ -32,22 +33,21 @@ long hypercall_xen_version(struct vcpu *v, const uint64_t *args)
 	case XENVER_extraversion:
 		return copy_string(v, arg, XEN_EXTRAVERSION, sizeof(xen_extraversion_t));
 	case XENVER_capabilities:
-		return copy_string(v, arg, "hvm-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p",
-				   sizeof(xen_capabilities_info_t));
+		return copy_string(v, arg, XEN_CAPABILITIES, sizeof(xen_capabilities_info_t));
 	case XENVER_changeset:
-		return copy_string(v, arg, "xenon", sizeof(xen_changeset_info_t));
+		return copy_string(v, arg, XEN_CHANGESET, sizeof(xen_changeset_info_t));
 	case XENVER_commandline:
 		return copy_string(v, arg, "", sizeof(xen_commandline_t));
 	case XENVER_compile_info: {
 		xen_compile_info_t info = { 0 };
-		strcpy(info.compiler, "gcc");
-		strcpy(info.compile_by, "xenon");
-		strcpy(info.compile_domain, "xenon");
-		strcpy(info.compile_date, __DATE__);
+		snprintf(info.compiler, sizeof(info.compiler), "%s", XEN_COMPILER);
+		snprintf(info.compile_by, sizeof(info.compile_by), "%s", XEN_COMPILE_BY);
+		snprintf(info.compile_domain, sizeof(info.compile_domain), "%s", XEN_COMPILE_DOMAIN);
+		snprintf(info.compile_date, sizeof(info.compile_date), "%s", __DATE__);
 		return copy_to_guest(v, arg, &info, sizeof(info)) ? -EFAULT : 0;
 	}
 	case XENVER_platform_parameters: {
-		xen_platform_parameters_t p = { .virt_start = 0xffff800000000000ull };
+		xen_platform_parameters_t p = { .virt_start = XEN_VIRT_START };
 		return copy_to_guest(v, arg, &p, sizeof(p)) ? -EFAULT : 0;
 	}
 	case XENVER_get_features: {
