@@ -4,6 +4,9 @@
  *   create   {config, paused}     -> {domid, name}
  *   list     {}                   -> {domains: [{domid, name, uuid, memory,
  *                                     maxmem, vcpus, state, cpu_time, ...}]}
+ *                                 each with what describe gives ("vbds",
+ *                                 "vifs"), so that xentop takes a whole
+ *                                 frame in one request
  *   shutdown {domain, reboot}     ask the guest to power off or reboot
  *   destroy, pause, unpause {domain}
  *   console  {domain}             -> {domid, name, tty}
@@ -84,7 +87,7 @@ static json_t *describe(struct xdomain *d)
 			      (json_int_t)d->start_time, "on_poweroff", on_names[d->on_poweroff], "on_reboot",
 			      on_names[d->on_reboot], "on_crash", on_names[d->on_crash], "tty", d->tty,
 			      "config", d->config);
-	/* Each disk's and vif's statistics, for xm list --long. */
+	/* Each disk's and vif's statistics, for xm list --long and xentop. */
 	static const char *const lists[] = { "vbds", "vifs" };
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		json_t *list = json_object_get(info, lists[i]);

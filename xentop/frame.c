@@ -81,21 +81,6 @@ static int parse_vbds(struct xt_domain *d, json_t *list)
 	return 0;
 }
 
-/* "vcpu_ns": each vCPU's CPU time in nanoseconds, where the VMM gives it. */
-static int parse_vcpu_times(struct xt_domain *d, json_t *list)
-{
-	if (!json_is_array(list) || json_array_size(list) == 0)
-		return 0;
-	d->vcpu_s = calloc(json_array_size(list), sizeof(*d->vcpu_s));
-	if (!d->vcpu_s)
-		return -1;
-	size_t i;
-	json_t *v;
-	json_array_foreach(list, i, v)
-		d->vcpu_s[d->nvcpu_s++] = json_is_integer(v) && json_integer_value(v) > 0 ? (double)json_integer_value(v) / 1e9 : 0;
-	return 0;
-}
-
 static int parse_domain(struct xt_domain *d, json_t *j, char *err, size_t errlen)
 {
 	json_t *domid = json_object_get(j, "domid");
@@ -111,8 +96,7 @@ static int parse_domain(struct xt_domain *d, json_t *j, char *err, size_t errlen
 	d->mem_kb = count(j, "memory") * 1024;
 	d->maxmem_kb = count(j, "maxmem") * 1024;
 	d->vcpus = (unsigned)count(j, "vcpus");
-	if (!d->name || parse_vifs(d, json_object_get(j, "vifs")) < 0 || parse_vbds(d, json_object_get(j, "vbds")) < 0 ||
-	    parse_vcpu_times(d, json_object_get(j, "vcpu_ns")) < 0) {
+	if (!d->name || parse_vifs(d, json_object_get(j, "vifs")) < 0 || parse_vbds(d, json_object_get(j, "vbds")) < 0) {
 		snprintf(err, errlen, "out of memory reading domain %u", d->domid);
 		return -1;
 	}
@@ -148,10 +132,33 @@ void xt_frame_free(struct xt_frame *f)
 		free(f->domains[i].name);
 		free(f->domains[i].vifs);
 		free(f->domains[i].vbds);
-		free(f->domains[i].vcpu_s);
+		free(f->domains[i].vcpu_times);
 	}
 	free(f->domains);
 	*f = (struct xt_frame){ 0 };
+}
+
+int xt_domain_vcpus(struct xt_domain *d, json_t *vcpus)
+{
+	free(d->vcpu_times);
+	d->vcpu_times = NULL;
+	d->nvcpu_times = 0;
+	if (!json_is_array(vcpus))
+		return 0;
+	d->vcpu_times = calloc(json_array_size(vcpus) + 1, sizeof(*d->vcpu_times));
+	if (!d->vcpu_times)
+		return -1;
+	size_t i;
+	json_t *v;
+	json_array_foreach(vcpus, i, v) {
+		if (!json_is_true(json_object_get(v, "online")))
+			continue;
+		d->vcpu_times[d->nvcpu_times++] = (struct xt_vcpu){
+			.id = (unsigned)count(v, "vcpu"),
+			.cpu_s = (double)count(v, "cpu_ns") / 1e9,
+		};
+	}
+	return 0;
 }
 
 static const struct xt_domain *find(const struct xt_frame *f, uint32_t domid)

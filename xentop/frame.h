@@ -26,6 +26,11 @@ struct xt_vbd {
 	uint64_t count[XT_VBD_NCOUNTS];
 };
 
+struct xt_vcpu {
+	unsigned id;
+	double cpu_s;
+};
+
 struct xt_domain {
 	uint32_t domid;
 	char *name;    /* unprintable bytes replaced by '?' */
@@ -37,8 +42,8 @@ struct xt_domain {
 	size_t nvifs, nvbds;
 	struct xt_vif *vifs;
 	struct xt_vbd *vbds;
-	size_t nvcpu_s; /* each vCPU's CPU time, where xend gives them (else 0) */
-	double *vcpu_s;
+	size_t nvcpu_times; /* its online vCPUs, where asked for (-v) */
+	struct xt_vcpu *vcpu_times;
 };
 
 struct xt_host {
@@ -59,6 +64,10 @@ struct xt_frame {
  * and host are the caller's. 0, or -1 with `err` saying what is wrong. */
 int xt_frame_from_list(struct xt_frame *f, json_t *domains, char *err, size_t errlen);
 void xt_frame_free(struct xt_frame *f);
+
+/* `d`'s online vCPUs and their CPU time, from the "vcpus" of xend's
+ * vcpu-list ([{vcpu, online, cpu_ns}, ...]). 0, or -1 out of memory. */
+int xt_domain_vcpus(struct xt_domain *d, json_t *vcpus);
 
 /* Each domain of `cur`'s CPU(%) since `prev` (NULL: none, 0%): the CPU
  * time it gained over the wall time between the frames, as a percentage of

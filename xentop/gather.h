@@ -3,12 +3,15 @@
 #ifndef XENTOP_GATHER_H
 #define XENTOP_GATHER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "frame.h"
 
-/* 0, or -1 with `err` saying why (xend not running, say). */
-int xt_gather(struct xt_frame *f, char *err, size_t errlen);
+/* 0, or -1 with `err` saying why (xend not running, say). With `vcpus`
+ * (-v), each domain's vCPUs too: a vcpu-list request per domain, whose
+ * failure (a xend without it, a domain just gone) only leaves them out. */
+int xt_gather(struct xt_frame *f, bool vcpus, char *err, size_t errlen);
 
 /* The frames xentop keeps: the one shown and the one before it. */
 struct xt_frames {
@@ -19,7 +22,7 @@ struct xt_frames {
 /* Takes the next frame, the current one becoming the previous, and works
  * out each domain's CPU(%) between them. 0, or -1 with `err` (the frames
  * kept as they were). */
-int xt_frames_next(struct xt_frames *fs, char *err, size_t errlen);
+int xt_frames_next(struct xt_frames *fs, bool vcpus, char *err, size_t errlen);
 void xt_frames_free(struct xt_frames *fs);
 
 #endif

@@ -73,7 +73,7 @@ static int batch(struct xt_view *v, double delay, unsigned iterations)
 	char err[512];
 	int status = 0;
 	while (!stopping) {
-		if (xt_frames_next(&fs, err, sizeof(err)) < 0) {
+		if (xt_frames_next(&fs, v->vcpus, err, sizeof(err)) < 0) {
 			fprintf(stderr, "xentop: %s\n", err);
 			status = 1;
 			break;

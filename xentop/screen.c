@@ -222,7 +222,7 @@ int xt_screen_run(struct xt_view *v, double delay, unsigned iterations)
 	int status = 0;
 	for (bool more = true; more;) {
 		if (fs.taken == 0 || since(&last) >= s.delay) {
-			if (xt_frames_next(&fs, err, sizeof(err)) < 0) {
+			if (xt_frames_next(&fs, v->vcpus, err, sizeof(err)) < 0) {
 				status = 1;
 				break;
 			}

@@ -229,16 +229,16 @@ static void columns(struct out *o, const struct xt_frame *f, const struct xt_dom
 	emit(o, d ? XT_LINE_DOMAIN : XT_LINE_HEADER, line, bold_at, bold_len);
 }
 
-/* Xen's: five vCPUs a line, each one's CPU time in seconds. */
+/* Xen's: the online vCPUs, five a line, each one's CPU time in seconds. */
 static void vcpu_lines(struct out *o, const struct xt_domain *d)
 {
 	char line[256];
-	for (size_t i = 0; i < d->nvcpu_s; i++) {
+	for (size_t i = 0; i < d->nvcpu_times; i++) {
 		if (i % 5 == 0)
 			snprintf(line, sizeof(line), "%s", i == 0 ? "VCPUs(sec): " : "        ");
-		snprintf(line + strlen(line), sizeof(line) - strlen(line), " %2zu: %10llus", i,
-			 (unsigned long long)d->vcpu_s[i]);
-		if (i % 5 == 4 || i + 1 == d->nvcpu_s)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), " %2u: %10llus", d->vcpu_times[i].id,
+			 (unsigned long long)d->vcpu_times[i].cpu_s);
+		if (i % 5 == 4 || i + 1 == d->nvcpu_times)
 			emit(o, XT_LINE_DETAIL, line, 0, 0);
 	}
 }

@@ -19,8 +19,8 @@
 static const char header[] = "      NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS NETS "
 			     "NETTX(k) NETRX(k) VBDS   VBD_OO   VBD_RD   VBD_WR  VBD_RSECT  VBD_WSECT SSID";
 
-/* xend's list, out of order on purpose: a guest with a vif, a disk and two
- * vCPUs' times, a paused one, and Domain-0. */
+/* xend's list, out of order on purpose: a guest with a vif and two disks,
+ * a paused one, and Domain-0. */
 static const char *list_at(double web_cpu, double dom0_cpu)
 {
 	static char text[2048];
@@ -32,8 +32,7 @@ static const char *list_at(double web_cpu, double dom0_cpu)
 		 "  \"vbds\": [{\"devid\": 51712, \"oo_req\": 1, \"rd_req\": 100, \"wr_req\": 50,"
 		 "             \"rd_sect\": 800, \"wr_sect\": 400},"
 		 "            {\"devid\": 51728, \"oo_req\": 2, \"rd_req\": 5, \"wr_req\": -1,"
-		 "             \"rd_sect\": 40, \"wr_sect\": 0}],"
-		 "  \"vcpu_ns\": [5500000000, 7000000000]},"
+		 "             \"rd_sect\": 40, \"wr_sect\": 0}]},"
 		 " {\"domid\": 9, \"name\": \"Alpha\", \"memory\": 512, \"maxmem\": 512, \"vcpus\": 1,"
 		 "  \"state\": \"--p---\", \"cpu_time\": 3.0, \"vifs\": [], \"vbds\": []},"
 		 " {\"domid\": 0, \"name\": \"Domain-0\", \"memory\": 1024, \"maxmem\": 1024, \"vcpus\": 4,"
@@ -194,6 +193,10 @@ static void test_device_and_vcpu_lines(void **state)
 	(void)state;
 	struct xt_frame f;
 	frame_at(&f, list_at(10.0, 100.0), 0);
+	json_t *vcpus = json("[{\"vcpu\": 0, \"online\": true, \"cpu_ns\": 5500000000},"
+			     " {\"vcpu\": 1, \"online\": true, \"cpu_ns\": 7000000000}]");
+	assert_int_equal(xt_domain_vcpus((struct xt_domain *)domain(&f, "web"), vcpus), 0);
+	json_decref(vcpus);
 	struct xt_view v = { .sort = XT_SORT_DOMID, .networks = true, .vbds = true, .vcpus = true, .first = 1 };
 	struct lines l = { .max = 6 };
 	render(&f, &v, &l);
@@ -226,29 +229,37 @@ static void test_device_and_vcpu_lines(void **state)
 	xt_frame_free(&f);
 }
 
-static void test_vcpus_five_a_line(void **state)
+static void test_online_vcpus_five_a_line(void **state)
 {
 	(void)state;
-	json_t *j = json("[{\"domid\": 1, \"name\": \"big\", \"memory\": 128, \"vcpus\": 7, \"state\": \"r-----\","
-			 "  \"vcpu_ns\": [1000000000, 2000000000, 3000000000, 4000000000, 5000000000, 6000000000,"
-			 "              70000000000]},"
+	json_t *j = json("[{\"domid\": 1, \"name\": \"big\", \"memory\": 128, \"vcpus\": 8, \"state\": \"r-----\"},"
 			 " {\"domid\": 2, \"name\": \"old\", \"memory\": 128, \"vcpus\": 1, \"state\": \"r-----\"}]");
 	struct xt_frame f;
 	char err[256];
 	assert_int_equal(xt_frame_from_list(&f, j, err, sizeof(err)), 0);
 	json_decref(j);
+	/* vcpu-list's answer for big: vCPU 2 is offline. */
+	j = json("[{\"vcpu\": 0, \"online\": true, \"cpu_ns\": 1000000000},"
+		 " {\"vcpu\": 1, \"online\": true, \"cpu_ns\": 2000000000},"
+		 " {\"vcpu\": 2, \"online\": false, \"cpu_ns\": 900000000000},"
+		 " {\"vcpu\": 3, \"online\": true, \"cpu_ns\": 3000000000},"
+		 " {\"vcpu\": 4, \"online\": true, \"cpu_ns\": 4000000000},"
+		 " {\"vcpu\": 5, \"online\": true, \"cpu_ns\": 5999999999},"
+		 " {\"vcpu\": 6, \"online\": true, \"cpu_ns\": 6000000000},"
+		 " {\"vcpu\": 7, \"online\": true, \"cpu_ns\": 70000000000}]");
+	assert_int_equal(xt_domain_vcpus(&f.domains[0], j), 0);
+	json_decref(j);
 	struct xt_view v = { .sort = XT_SORT_DOMID, .vcpus = true, .repeat_header = true };
 	struct lines l = { 0 };
 	render(&f, &v, &l);
-	/* A domain whose VMM gives no vCPU times has no such line; -r repeats
-	 * the header before each domain. */
+	/* A domain without vCPU times (a xend without vcpu-list) has no such
+	 * line; -r repeats the header before each domain. */
+	static const char want[] =
+		"VCPUs(sec):   0:          1s  1:          2s  3:          3s  4:          4s  5:          5s\n"
+		"          6:          6s  7:         70s\n";
 	const char *vcpus = strstr(output, "VCPUs(sec):");
 	assert_non_null(vcpus);
-	assert_memory_equal(vcpus,
-			    "VCPUs(sec):   0:          1s  1:          2s  2:          3s  3:          4s  4:          5s\n"
-			    "          5:          6s  6:         70s\n",
-			    strlen("VCPUs(sec):   0:          1s  1:          2s  2:          3s  3:          4s  4:    "
-				   "      5s\n          5:          6s  6:         70s\n"));
+	assert_memory_equal(vcpus, want, strlen(want));
 	assert_int_equal(l.n, 6);
 	assert_int_equal(l.kinds[4], XT_LINE_HEADER);
 	assert_int_equal(l.kinds[5], XT_LINE_DOMAIN);
@@ -336,7 +347,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_percent_over_the_interval),
 		cmocka_unit_test(test_summary_counts_each_state_once),
 		cmocka_unit_test(test_device_and_vcpu_lines),
-		cmocka_unit_test(test_vcpus_five_a_line),
+		cmocka_unit_test(test_online_vcpus_five_a_line),
 		cmocka_unit_test(test_sort_orders),
 		cmocka_unit_test(test_s_cycles_every_column_and_back),
 		cmocka_unit_test(test_what_xend_must_give),
