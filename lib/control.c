@@ -23,13 +23,6 @@ int control_vmm_path(uint32_t domid, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-const char *control_xend_path(void)
-{
-	static char path[256];
-	snprintf(path, sizeof(path), "%s/xend.sock", control_run_dir());
-	return path;
-}
-
 static int make_parent_dirs(const char *path)
 {
 	char buf[sizeof(((struct sockaddr_un *)0)->sun_path)];

@@ -8,6 +8,7 @@
 #define XENON_CONTROL_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,7 +19,15 @@
 const char *control_run_dir(void);
 /* The control socket of the VMM running domain `domid`. */
 int control_vmm_path(uint32_t domid, char *buf, size_t len);
+/* xm's socket to xend: xend-config.sxp's (xend-unix-path ...), in
+ * $XENON_CONFIG_DIR (default /etc/xen); "" (or no file) means xend.sock in
+ * the run folder. xend listens there and xm connects there (xend_socket.c). */
 const char *control_xend_path(void);
+/* Whether xend-config.sxp lets xend listen there: (xend-unix-server no) says
+ * it does not, and xm cannot reach it. */
+bool control_xend_unix_server(void);
+/* The xend-config.sxp both come from, for messages. */
+const char *control_xend_config(void);
 
 /* Creates the folder of `path` (mode 0700) and listens there (mode 0600:
  * root only). Returns the socket, or -1 with errno set. */

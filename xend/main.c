@@ -175,7 +175,11 @@ static int start(void)
 	xend.xenstored_path = program_find("xenstored", "xenstored", "XENON_XENSTORED");
 	char console_dir[PATH_MAX], log_path[PATH_MAX], records_dir[PATH_MAX];
 	snprintf(console_dir, sizeof(console_dir), "%s/console", xend.log_dir);
-	snprintf(log_path, sizeof(log_path), "%s/xend.log", xend.log_dir);
+	if (xend_log_path(xend.log_dir, xend.settings.logfile, log_path, sizeof(log_path)) < 0 ||
+	    xend_log_prepare(log_path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "xend: %s\n", errno == ENAMETOOLONG ? "the log's path is too long" : err);
+		return 1;
+	}
 	snprintf(records_dir, sizeof(records_dir), "%s/domains", xend.state_dir);
 	if (make_folders(console_dir) < 0 || make_folders(control_run_dir()) < 0 || make_folders(records_dir) < 0) {
 		fprintf(stderr, "xend: cannot make %s, %s or %s: %s\n", console_dir, control_run_dir(), records_dir,
@@ -199,12 +203,12 @@ static int start(void)
 	}
 	close(ready[0]);
 	setsid();
-	int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	int devnull = open("/dev/null", O_RDWR);
 	dup2(devnull, STDIN_FILENO);
-	dup2(log_fd >= 0 ? log_fd : devnull, STDOUT_FILENO);
-	dup2(log_fd >= 0 ? log_fd : devnull, STDERR_FILENO);
+	dup2(devnull, STDOUT_FILENO);
 	log_set_prefix("xend", NULL);
+	if (xend_log_open(log_path, xend.settings.loglevel) < 0)
+		dup2(devnull, STDERR_FILENO); /* the starter says to see a log that could not be had */
 	signal(SIGPIPE, SIG_IGN);
 	struct sigaction sa = { .sa_handler = on_stop_signal };
 	sigaction(SIGTERM, &sa, NULL);
@@ -217,8 +221,10 @@ static int start(void)
 	install_scripts();
 	start_network();
 	domain_recover_all();
-	int listen_fd = control_listen(control_xend_path());
-	if (listen_fd < 0) {
+	int listen_fd = -1;
+	if (!xend.settings.unix_server)
+		log_warn("(xend-unix-server no) in %s: xm cannot reach this xend", config_path);
+	else if ((listen_fd = control_listen(control_xend_path())) < 0) {
 		log_err("listening on %s: %s", control_xend_path(), strerror(errno));
 		_exit(1);
 	}
@@ -227,15 +233,18 @@ static int start(void)
 		fprintf(f, "%d\n", (int)getpid());
 		fclose(f);
 	}
-	log_info("started (pid %d), listening on %s", (int)getpid(), control_xend_path());
+	log_info("started (pid %d)%s%s", (int)getpid(), listen_fd >= 0 ? ", listening on " : "",
+		 listen_fd >= 0 ? control_xend_path() : "");
 	char ok = 0;
 	if (write(ready[1], &ok, 1) != 1)
 		log_warn("cannot tell the starter we are up");
 	close(ready[1]);
 	serve(listen_fd);
 	log_info("stopping; domains keep running");
-	close(listen_fd);
-	unlink(control_xend_path());
+	if (listen_fd >= 0) {
+		close(listen_fd);
+		unlink(control_xend_path());
+	}
 	unlink(pid_file());
 	_exit(0);
 }

@@ -20,7 +20,7 @@
 
 /* Every key xend reads, its kind, its default (as Xen's shipped file has
  * it, or ours where we differ) and where it goes. */
-enum setting_kind { TEXT, COMMAND, YES_NO, NUMBER };
+enum setting_kind { TEXT, COMMAND, YES_NO, NUMBER, LOG_LEVEL };
 static const struct setting {
 	const char *key;
 	enum setting_kind kind;
@@ -30,7 +30,7 @@ static const struct setting {
 	{ "network-script", COMMAND, "network-bridge", offsetof(struct xend_settings, network_script) },
 	{ "vif-script", COMMAND, "vif-bridge", offsetof(struct xend_settings, vif_script) },
 	{ "logfile", TEXT, "", offsetof(struct xend_settings, logfile) },
-	{ "loglevel", TEXT, "DEBUG", offsetof(struct xend_settings, loglevel) },
+	{ "loglevel", LOG_LEVEL, "DEBUG", offsetof(struct xend_settings, loglevel) },
 	{ "xend-unix-server", YES_NO, "yes", offsetof(struct xend_settings, unix_server) },
 	{ "xend-unix-path", TEXT, "", offsetof(struct xend_settings, unix_path) },
 	{ "dom0-min-mem", NUMBER, "256", offsetof(struct xend_settings, dom0_min_mem_mb) },
@@ -43,12 +43,19 @@ static const struct setting {
 	{ "vnc-listen", TEXT, "127.0.0.1", offsetof(struct xend_settings, vnc_listen) },
 };
 
+/* Whether the setting is kept as a string (malloc'd). */
+static bool is_text(enum setting_kind kind)
+{
+	return kind == TEXT || kind == COMMAND || kind == LOG_LEVEL;
+}
+
 static const char *kind_wants(enum setting_kind kind)
 {
 	switch (kind) {
 	case COMMAND: return "a script and its arguments, quoted if there are several ('vif-bridge bridge=xenbr1')";
 	case YES_NO: return "yes or no";
 	case NUMBER: return "a whole number";
+	case LOG_LEVEL: return "DEBUG, INFO, WARNING, ERROR or CRITICAL";
 	default: return "one word, or a quoted string";
 	}
 }
@@ -72,6 +79,8 @@ static bool store_setting(const struct setting *k, const char *text, struct xend
 		*(uint64_t *)field = v;
 		return true;
 	}
+	if (k->kind == LOG_LEVEL && !log_level_from_name(text, NULL))
+		return false;
 	*(char **)field = strdup(text);
 	return true;
 }
@@ -93,7 +102,7 @@ int xend_settings_load(const char *path, struct xend_settings *s, char *err, siz
 		} else if (!l && !store_setting(k, k->fallback, s)) {
 			r = -1; /* a default is always of its kind: out of memory */
 		}
-		if (r == 0 && (k->kind == TEXT || k->kind == COMMAND) && !*(char **)((char *)s + k->offset)) {
+		if (r == 0 && is_text(k->kind) && !*(char **)((char *)s + k->offset)) {
 			snprintf(err, errlen, "out of memory");
 			r = -1;
 		}
@@ -107,7 +116,7 @@ int xend_settings_load(const char *path, struct xend_settings *s, char *err, siz
 void xend_settings_free(struct xend_settings *s)
 {
 	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
-		if (settings[i].kind == TEXT || settings[i].kind == COMMAND)
+		if (is_text(settings[i].kind))
 			free(*(char **)((char *)s + settings[i].offset));
 	*s = (struct xend_settings){ 0 };
 }

@@ -277,6 +277,20 @@ void vif_release_all(struct xdomain *d);
 /* network-list: the domain's vifs as their folders and the VMM show them. */
 json_t *vif_list(struct xdomain *d);
 
+/* logging.c: xend's own log, as xend-config.sxp's logfile and loglevel
+ * say, rotated as Xen's was: at 1 MiB, keeping xend.log.1 ... .5. */
+#define XEND_LOG_MAX_BYTES (1 << 20)
+#define XEND_LOG_BACKUPS 5
+/* The log's path: `logfile` if absolute, else in `log_dir`; "" is xend.log
+ * there. 0, or -1 (ENAMETOOLONG). */
+int xend_log_path(const char *log_dir, const char *logfile, char *buf, size_t len);
+/* Makes the log's folder and file, so that xend start can say why it
+ * cannot before it leaves the terminal. 0, or -1 with `err` set. */
+int xend_log_prepare(const char *path, char *err, size_t errlen);
+/* The daemon logs there from now on (stderr too), at `loglevel` and above;
+ * 0, or -1 with errno set. */
+int xend_log_open(const char *path, const char *loglevel);
+
 /* requests.c: xm's requests, one handler each, in a table. A handler
  * replies on `fd` (control_reply_ok or _error); `d` is the domain the
  * request names, NULL for requests that name none. */

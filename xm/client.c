@@ -23,7 +23,11 @@ json_t *xend_call(json_t *request)
 {
 	int fd = control_connect(control_xend_path(), 300000);
 	if (fd < 0) {
-		fprintf(stderr, "Error: Unable to connect to xend: %s. Is xend running?\n", strerror(errno));
+		if (!control_xend_unix_server())
+			fprintf(stderr, "Error: Unable to connect to xend: %s says (xend-unix-server no), so xend "
+				"does not listen for xm.\n", control_xend_config());
+		else
+			fprintf(stderr, "Error: Unable to connect to xend: %s. Is xend running?\n", strerror(errno));
 		json_decref(request);
 		return NULL;
 	}
