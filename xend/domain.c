@@ -89,7 +89,7 @@ static bool parse_on_event(json_t *config, const char *key, enum on_event fallba
 	return false;
 }
 
-static void make_uuid(char out[37])
+void make_uuid(char out[37])
 {
 	uint8_t b[16];
 	if (getrandom(b, sizeof(b), 0) != sizeof(b))
@@ -139,6 +139,12 @@ static bool take_config(struct xdomain *d, json_t *config, bool check_files, cha
 	d->maxmem_mb = maxmem > memory ? (uint64_t)maxmem : (uint64_t)memory;
 	d->vcpus = (unsigned)vcpus;
 	return true;
+}
+
+bool domain_config_check(json_t *config, char *err, size_t errlen)
+{
+	struct xdomain scratch = { .watch_fd = -1 };
+	return take_config(&scratch, config, true, err, errlen);
 }
 
 static void vmm_log_path(const struct xdomain *d, char *buf, size_t len)
@@ -362,6 +368,10 @@ struct xdomain *domain_create(json_t *config, bool paused, char *err, size_t err
 	struct xdomain *same = domain_find(d->name);
 	if (same) {
 		snprintf(err, errlen, "Domain '%s' already exists with ID '%u'", d->name, same->domid);
+		free(d);
+		return NULL;
+	}
+	if (!managed_name_check(d->name, d->uuid, err, errlen)) { /* a managed domain's, not running */
 		free(d);
 		return NULL;
 	}

@@ -220,6 +220,7 @@ static int start(void)
 	}
 	install_scripts();
 	start_network();
+	managed_load_all();
 	domain_recover_all();
 	int listen_fd = -1;
 	if (!xend.settings.unix_server)

@@ -10,6 +10,11 @@
  *   shutdown {domain, reboot}     ask the guest to power off or reboot
  *   destroy, pause, unpause {domain}
  *   console  {domain}             -> {domid, name, tty}
+ *   new      {config}             keep the config as a domain xend manages,
+ *                                 not started -> {name, uuid} (managed.c)
+ *   start    {domain, paused}     start a managed domain -> {domid, name}
+ *   delete   {domain}             forget a managed domain that is not running
+ *   rename   {domain, name}       (rename.c)
  *   describe {domain}             -> {domain: {... as list gives, and "vbds"
  *                                     and "vifs": the VMM's statistics, as its
  *                                     info has them}}
@@ -48,6 +53,7 @@
  *                                 queue-0's rings
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
@@ -133,6 +139,7 @@ static void do_list(int fd)
 		json_array_append_new(all, describe(best));
 		next = best->domid + 1;
 	}
+	managed_list_inactive(all); /* no ID: after those that run, by name */
 	control_reply_ok(fd, json_pack("{s:o}", "domains", all));
 }
 
@@ -140,7 +147,9 @@ static struct xdomain *target(int fd, json_t *req)
 {
 	const char *name = json_string_value(json_object_get(req, "domain"));
 	struct xdomain *d = name ? domain_find(name) : NULL;
-	if (!d)
+	if (!d && name && managed_uuid(name))
+		control_reply_error(fd, "Domain '%s' is not running (xm start %s starts it).", name, name);
+	else if (!d)
 		control_reply_error(fd, "Domain '%s' does not exist.", name ? name : "");
 	return d;
 }
@@ -270,14 +279,18 @@ static const struct request {
 	{ "block-list", true, do_block_list },
 	{ "console", true, do_console },
 	{ "create", false, do_create },
+	{ "delete", false, do_delete },
 	{ "describe", true, do_describe },
 	{ "destroy", true, do_destroy },
 	{ "list", false, do_list_request },
 	{ "network-attach", true, do_network_attach },
 	{ "network-detach", true, do_network_detach },
 	{ "network-list", true, do_network_list },
+	{ "new", false, do_new },
 	{ "pause", true, do_pause },
+	{ "rename", false, do_rename },
 	{ "shutdown", true, do_shutdown },
+	{ "start", false, do_start },
 	{ "unpause", true, do_pause },
 };
 
@@ -287,6 +300,9 @@ void request_handle(int fd)
 	if (control_recv(fd, &req, NULL, NULL) <= 0)
 		return;
 	const char *op = json_string_value(json_object_get(req, "op"));
+	char *text = json_dumps(req, JSON_COMPACT);
+	log_debug("request from xm: %s", text ? text : op ? op : "?");
+	free(text);
 	const struct request *r = NULL;
 	for (size_t i = 0; op && i < sizeof(requests) / sizeof(requests[0]); i++)
 		if (strcmp(requests[i].op, op) == 0)

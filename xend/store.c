@@ -199,6 +199,29 @@ int store_write(const struct xdomain *d, const char *rel_path, const char *value
 	return xs_write(xsh, XBT_NULL, path, value, strlen(value)) ? 0 : -1;
 }
 
+struct node_list {
+	const struct store_node *nodes;
+	size_t n;
+};
+
+static bool fill_nodes(xs_transaction_t t, const void *arg)
+{
+	const struct node_list *l = arg;
+	for (size_t i = 0; i < l->n; i++)
+		if (!put(t, l->nodes[i].name, l->nodes[i].value, NULL, 0))
+			return false;
+	return true;
+}
+
+int store_write_paths(const struct store_node *nodes, size_t n)
+{
+	char err[128];
+	if (store_open(err, sizeof(err)) < 0)
+		return -1;
+	const struct node_list l = { nodes, n };
+	return in_transaction(fill_nodes, &l);
+}
+
 void store_forget_domain(const struct xdomain *d)
 {
 	char err[128], path[64];

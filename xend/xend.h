@@ -83,6 +83,11 @@ json_t *domain_info(struct xdomain *d);
 /* One request to the domain's VMM (not consumed): its reply, or NULL with
  * the VMM's error (or why it did not answer) in `err`. */
 json_t *domain_vmm_call(struct xdomain *d, const json_t *request, char *err, size_t errlen);
+/* Whether `config` would make a domain (as create checks it, its files
+ * too); false with the reason in `err`. */
+bool domain_config_check(json_t *config, char *err, size_t errlen);
+/* A new random (version 4) UUID. */
+void make_uuid(char out[37]);
 /* Keeps the domain's record (its config as it stands) for a later xend. */
 void domain_save_record(const struct xdomain *d);
 /* The VMM said the domain ended (or went away): apply on_* . */
@@ -115,6 +120,9 @@ struct store_folder {
 /* Writes the folder and its nodes in one transaction, replacing whatever
  * was at its path. 0, or -1 with `err` naming the path. */
 int store_put_folder(const struct store_folder *f, char *err, size_t errlen);
+/* Writes each node (`name` an absolute path) in one transaction; nodes
+ * that exist keep their permissions. 0, or -1 with errno set. */
+int store_write_paths(const struct store_node *nodes, size_t n);
 /* Removes the paths in one transaction. 0, or -1 with errno set. */
 int store_remove(const char *const *paths, size_t n);
 /* A node's value (malloc'd), or NULL if it is absent. */
@@ -291,11 +299,32 @@ int xend_log_prepare(const char *path, char *err, size_t errlen);
  * 0, or -1 with errno set. */
 int xend_log_open(const char *path, const char *loglevel);
 
+/* managed.c: the domains xend manages (xm new, start, delete): definitions
+ * kept in /var/lib/xend/domains/UUID/config.json, listed whether they run
+ * or not; a domain runs as the xdomain of its UUID. */
+/* At start, before the running domains are taken back. */
+void managed_load_all(void);
+/* The UUID of the definition of that name (or UUID), or NULL. */
+const char *managed_uuid(const char *name_or_uuid);
+/* Whether the domain of `uuid` may have `name`: no other domain, running
+ * or managed, has it. false with Xen's "VM name 'NAME' already exists ..."
+ * in `err`. */
+bool managed_name_check(const char *name, const char *uuid, char *err, size_t errlen);
+/* The definition of `uuid`, if there is one, takes `name` (kept at once).
+ * 0, or -1 with `err` set and nothing changed. */
+int managed_rename(const char *uuid, const char *name, char *err, size_t errlen);
+/* list: appends the managed domains not running, by name, as list
+ * describes domains but with no domid, state "------" and no CPU time. */
+void managed_list_inactive(json_t *list);
+
 /* requests.c: xm's requests, one handler each, in a table. A handler
  * replies on `fd` (control_reply_ok or _error); `d` is the domain the
  * request names, NULL for requests that name none. */
 typedef void request_handler(int fd, struct xdomain *d, json_t *req);
 void request_handle(int fd);
+/* The handlers kept in files of their own. */
+request_handler do_new, do_start, do_delete; /* managed.c */
+request_handler do_rename;                   /* rename.c */
 
 
 #endif
