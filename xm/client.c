@@ -1,5 +1,6 @@
 /* What xm's commands share (xm.h). */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -63,6 +64,45 @@ json_t *xm_find_domain(json_t *domains, const char *name_or_id)
 			return d;
 	}
 	return NULL;
+}
+
+static json_t *pick_domains(json_t *domains, char *const *names, size_t n)
+{
+	json_t *picked = json_array();
+	if (n == 0) {
+		json_array_extend(picked, domains);
+		return picked;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *d = xm_find_domain(domains, names[i]);
+		if (!d) {
+			fprintf(stderr, "Error: Domain '%s' does not exist.\n", names[i]);
+			json_decref(picked);
+			return NULL;
+		}
+		json_array_append(picked, d);
+	}
+	return picked;
+}
+
+json_t *xm_flag_and_domains(int argc, char **argv, char flag, const char *long_name, bool *set)
+{
+	const struct option options[] = { { long_name, no_argument, NULL, flag }, { 0 } };
+	const char short_options[] = { flag, '\0' };
+	int c;
+	*set = false;
+	/* Options before or after the domains, as Xen's gnu_getopt took them. */
+	while ((c = getopt_long(argc, argv, short_options, options, NULL)) != -1) {
+		if (c != flag) {
+			xm_usage_error("unknown option");
+			return NULL;
+		}
+		*set = true;
+	}
+	json_t *domains = xm_list_domains();
+	json_t *picked = domains ? pick_domains(domains, argv + optind, (size_t)(argc - optind)) : NULL;
+	json_decref(domains);
+	return picked;
 }
 
 int xm_simple_request(const char *op, const char *domain)

@@ -21,7 +21,7 @@
 
 const struct xm_command *xm_current;
 
-static int attach_console(const char *domain)
+int xm_attach_console(const char *domain)
 {
 	json_t *reply = xend_call(json_pack("{s:s, s:s}", "op", "console", "domain", domain));
 	if (!reply)
@@ -56,6 +56,27 @@ static json_t *config_to_json(const struct xm_domain_config *c)
 	return j;
 }
 
+json_t *xm_load_config(const char *file, char *const *defines, size_t ndefines)
+{
+	char *path = xm_config_find(file);
+	if (!path) {
+		fprintf(stderr, "Error: config file %s not found (nor in %s)\n", file,
+			getenv("XENON_CONFIG_DIR") ? getenv("XENON_CONFIG_DIR") : "/etc/xen");
+		return NULL;
+	}
+	struct xm_domain_config cfg;
+	char err[512];
+	int r = xm_domain_config_load(path, defines, ndefines, &cfg, err, sizeof(err));
+	free(path);
+	if (r < 0) {
+		fprintf(stderr, "Error: %s\n", err);
+		return NULL;
+	}
+	json_t *config = config_to_json(&cfg);
+	xm_domain_config_free(&cfg);
+	return config;
+}
+
 static int cmd_create(int argc, char **argv)
 {
 	bool console = false, paused = false;
@@ -70,23 +91,10 @@ static int cmd_create(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return xm_usage_error("no config file given");
-	char *path = xm_config_find(argv[optind]);
-	if (!path) {
-		fprintf(stderr, "Error: config file %s not found (nor in %s)\n", argv[optind],
-			getenv("XENON_CONFIG_DIR") ? getenv("XENON_CONFIG_DIR") : "/etc/xen");
+	json_t *config = xm_load_config(argv[optind], argv + optind + 1, (size_t)(argc - optind - 1));
+	if (!config)
 		return 1;
-	}
-	struct xm_domain_config cfg;
-	char err[512];
-	if (xm_domain_config_load(path, argv + optind + 1, (size_t)(argc - optind - 1), &cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "Error: %s\n", err);
-		free(path);
-		return 1;
-	}
-	free(path);
-	json_t *reply = xend_call(json_pack("{s:s, s:o, s:b}", "op", "create", "config", config_to_json(&cfg),
-					    "paused", paused));
-	xm_domain_config_free(&cfg);
+	json_t *reply = xend_call(json_pack("{s:s, s:o, s:b}", "op", "create", "config", config, "paused", paused));
 	if (!reply)
 		return 1;
 	char domid[16];
@@ -94,7 +102,7 @@ static int cmd_create(int argc, char **argv)
 	printf("Started domain %s (id=%s)\n", json_string_value(json_object_get(reply, "name")), domid);
 	fflush(stdout);
 	json_decref(reply);
-	return console ? attach_console(domid) : 0;
+	return console ? xm_attach_console(domid) : 0;
 }
 
 /* ---- list ---- */
@@ -103,7 +111,8 @@ static void print_sxp(json_t *d)
 {
 	json_t *config = json_object_get(d, "config");
 	printf("(domain\n");
-	printf("    (domid %lld)\n", (long long)json_integer_value(json_object_get(d, "domid")));
+	if (json_is_integer(json_object_get(d, "domid"))) /* none for a managed domain not running */
+		printf("    (domid %lld)\n", (long long)json_integer_value(json_object_get(d, "domid")));
 	printf("    (uuid %s)\n", json_string_value(json_object_get(d, "uuid")));
 	printf("    (vcpus %lld)\n", (long long)json_integer_value(json_object_get(d, "vcpus")));
 	printf("    (cpu_time %.6f)\n", json_real_value(json_object_get(d, "cpu_time")));
@@ -153,33 +162,10 @@ static void print_sxp(json_t *d)
 
 static int cmd_list(int argc, char **argv)
 {
-	static const struct option options[] = { { "long", no_argument, NULL, 'l' }, { 0 } };
-	bool longform = false;
-	int c;
-	while ((c = getopt_long(argc, argv, "+l", options, NULL)) != -1) {
-		if (c == 'l')
-			longform = true;
-		else
-			return xm_usage_error("unknown option");
-	}
-	json_t *domains = xm_list_domains();
-	if (!domains)
+	bool longform;
+	json_t *shown = xm_flag_and_domains(argc, argv, 'l', "long", &longform);
+	if (!shown)
 		return 1;
-	json_t *shown = json_array();
-	if (optind < argc) {
-		for (int i = optind; i < argc; i++) {
-			json_t *d = xm_find_domain(domains, argv[i]);
-			if (!d) {
-				fprintf(stderr, "Error: Domain '%s' does not exist.\n", argv[i]);
-				json_decref(shown);
-				json_decref(domains);
-				return 1;
-			}
-			json_array_append(shown, d);
-		}
-	} else {
-		json_array_extend(shown, domains);
-	}
 	size_t i;
 	json_t *d;
 	if (!longform)
@@ -189,14 +175,17 @@ static int cmd_list(int argc, char **argv)
 			print_sxp(d);
 			continue;
 		}
-		printf("%-40s %5lld %5lld %5lld %10s %9.1f\n", json_string_value(json_object_get(d, "name")),
-		       (long long)json_integer_value(json_object_get(d, "domid")),
+		/* A managed domain that is not running has no ID: Xen left it blank. */
+		json_t *domid = json_object_get(d, "domid");
+		char id[24] = "";
+		if (json_is_integer(domid))
+			snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(domid));
+		printf("%-40s %5s %5lld %5lld %10s %9.1f\n", json_string_value(json_object_get(d, "name")), id,
 		       (long long)json_integer_value(json_object_get(d, "memory")),
 		       (long long)json_integer_value(json_object_get(d, "vcpus")),
 		       json_string_value(json_object_get(d, "state")), json_real_value(json_object_get(d, "cpu_time")));
 	}
 	json_decref(shown);
-	json_decref(domains);
 	return 0;
 }
 
@@ -289,7 +278,7 @@ static int cmd_reboot(int argc, char **argv) { return shutdown_or_reboot(argc, a
 static int cmd_destroy(int argc, char **argv) { return xm_one_domain(argc, argv) ?: xm_simple_request("destroy", argv[1]); }
 static int cmd_pause(int argc, char **argv) { return xm_one_domain(argc, argv) ?: xm_simple_request("pause", argv[1]); }
 static int cmd_unpause(int argc, char **argv) { return xm_one_domain(argc, argv) ?: xm_simple_request("unpause", argv[1]); }
-static int cmd_console(int argc, char **argv) { return xm_one_domain(argc, argv) ?: attach_console(argv[1]); }
+static int cmd_console(int argc, char **argv) { return xm_one_domain(argc, argv) ?: xm_attach_console(argv[1]); }
 
 static int print_field(int argc, char **argv, const char *field)
 {
@@ -304,7 +293,7 @@ static int print_field(int argc, char **argv, const char *field)
 		if (json_is_integer(v))
 			printf("%lld\n", (long long)json_integer_value(v));
 		else
-			printf("%s\n", json_string_value(v));
+			printf("%s\n", json_string_value(v) ?: "None"); /* no ID: a managed domain not running */
 	} else {
 		fprintf(stderr, "Error: Domain '%s' does not exist.\n", argv[1]);
 	}
@@ -428,6 +417,7 @@ static const struct xm_command commands[] = {
 	{ "block-list", cmd_block_list, "<Domain> [--long]", "List virtual block devices for a domain." },
 	{ "console", cmd_console, "<Domain>", "Attach to <Domain>'s console (Ctrl-] detaches)." },
 	{ "create", cmd_create, "[-c] [-p] <ConfigFile> [var=value ...]", "Create a domain based on <ConfigFile>." },
+	{ "delete", cmd_delete, "<DomainName>", "Remove a domain from Xend domain management." },
 	{ "destroy", cmd_destroy, "<Domain>", "Terminate a domain immediately." },
 	{ "domid", cmd_domid, "<DomainName>", "Convert a domain name to domain id." },
 	{ "domname", cmd_domname, "<DomainId>", "Convert a domain id to domain name." },
@@ -441,14 +431,19 @@ static const struct xm_command commands[] = {
 	{ "network-detach", cmd_network_detach, "<Domain> <DevId> [-f|--force]",
 	  "Destroy a domain's virtual network device." },
 	{ "network-list", cmd_network_list, "<Domain> [--long]", "List virtual network interfaces for a domain." },
+	{ "new", cmd_new, "<ConfigFile> [var=value ...]", "Adds a domain to Xend domain management." },
 	{ "pause", cmd_pause, "<Domain>", "Pause execution of a domain." },
 	{ "reboot", cmd_reboot, "[-w] [-a] <Domain>", "Reboot a domain." },
+	{ "rename", cmd_rename, "<Domain> <NewDomainName>", "Rename a domain." },
 	{ "restore", cmd_not_yet, "<CheckpointFile>", "Restore a domain from a saved state (not yet)." },
 	{ "save", cmd_not_yet, "<Domain> <CheckpointFile>", "Save a domain state to restore later (not yet)." },
 	{ "shutdown", cmd_shutdown, "[-w|--wait] [-a|--all] [-H|--halt] <Domain>",
 	  "Shutdown a domain (-w: wait until it is gone; -a: all)." },
 	{ "top", cmd_top, "", "Monitor a host and the domains in real time." },
+	{ "start", cmd_start, "[-p|--paused] [-c|--console_autoconnect] <DomainName>",
+	  "Start a Xend managed domain." },
 	{ "unpause", cmd_unpause, "<Domain>", "Unpause a paused domain." },
+	{ "uptime", cmd_uptime, "[-s|--short] [Domain, ...]", "Print uptime for all/some domains." },
 };
 
 static const struct xm_command *find_command(const char *name)

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 struct xm_command {
 	const char *name;
@@ -26,6 +27,11 @@ json_t *xend_call(json_t *request);
 json_t *xm_list_domains(void);
 /* The domain of `domains` whose name or ID is `name_or_id`, or NULL. */
 json_t *xm_find_domain(json_t *domains, const char *name_or_id);
+/* [-F|--LONG_NAME] [Domain ...] (list, uptime): whether the flag is set,
+ * and xend's domains that the operands name (by name or ID, in that order;
+ * all without operands). NULL after saying why (a domain that does not
+ * exist, an unknown option). */
+json_t *xm_flag_and_domains(int argc, char **argv, char flag, const char *long_name, bool *set);
 /* {"op": op, "domain": domain} to xend: 0, or 1 after saying why. */
 int xm_simple_request(const char *op, const char *domain);
 /* A command of one operand, the domain: 0, or a usage error. */
@@ -33,8 +39,21 @@ int xm_one_domain(int argc, char **argv);
 /* Splits ARGS into `want` operands and the flag `flag` (short or long),
  * which may come anywhere, as Xen's xm took them; 0, or a usage error. */
 int xm_operands_and_flag(int argc, char **argv, const char *const flag[2], bool *set, const char **out, int want);
+/* The config `xm create FILE VAR=VALUE...` means, checked, as xend takes
+ * it; NULL after saying why. */
+json_t *xm_load_config(const char *file, char *const *defines, size_t ndefines);
+/* Attaches to the domain's console (xm console); the exit status. */
+int xm_attach_console(const char *domain);
 
 /* The commands kept in files of their own (main.c's table lists all). */
+/* manage.c: the domains xend manages (Xen 3.1's lifecycle commands) */
+int cmd_new(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
+/* rename.c */
+int cmd_rename(int argc, char **argv);
+/* uptime.c */
+int cmd_uptime(int argc, char **argv);
 /* top.c */
 int cmd_top(int argc, char **argv);
 
