@@ -6,7 +6,11 @@ SAN     := build/san
 FUZZ    := build/fuzz
 MESON   := meson setup --fatal-meson-warnings
 
-.PHONY: all deps build san fuzz check unit-check demo bench prepare clean
+# make install: where the programs go (scripts/install says what goes where;
+# /etc/xen stays /etc/xen). DESTDIR puts it all below a folder, for packaging.
+PREFIX  ?= /usr/local
+
+.PHONY: all deps build san fuzz check unit-check demo bench prepare install clean
 
 all: build
 
@@ -49,6 +53,9 @@ demo: build prepare
 
 bench: build prepare
 	@bench/run
+
+install: deps
+	@PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" scripts/install
 
 clean:
 	rm -rf build
