@@ -14,6 +14,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "memory.h"
 #include "xend.h"
 
 /* A domain that restarts this often this fast is in a loop: stop it. */
@@ -119,7 +120,7 @@ static bool take_config(struct xdomain *d, json_t *config, bool check_files, cha
 			 kernel ? strerror(errno) : "no kernel given");
 		return false;
 	}
-	if (memory < 16 || memory > (1 << 20) || vcpus < 1 || vcpus > 64) {
+	if (memory < DOMAIN_MEMORY_MIN_MB || memory > DOMAIN_MEMORY_MAX_MB || vcpus < 1 || vcpus > 64) {
 		snprintf(err, errlen, "memory %lld MiB or vcpus %lld out of range", (long long)memory,
 			 (long long)vcpus);
 		return false;
@@ -368,6 +369,12 @@ struct xdomain *domain_create(json_t *config, bool paused, char *err, size_t err
 	struct xdomain *same = domain_find(d->name);
 	if (same) {
 		snprintf(err, errlen, "Domain '%s' already exists with ID '%u'", d->name, same->domid);
+		free(d);
+		return NULL;
+	}
+	char what[128];
+	snprintf(what, sizeof(what), "create domain %s", d->name);
+	if (balloon_host_room(what, d->memory_mb, err, errlen) < 0) {
 		free(d);
 		return NULL;
 	}

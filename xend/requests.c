@@ -8,6 +8,9 @@
  *                                 "vifs"), so that xentop takes a whole
  *                                 frame in one request
  *   shutdown {domain, reboot}     ask the guest to power off or reboot
+ *   mem-set {domain, memory}      the guest's memory target (MiB), which its
+ *                                 balloon driver follows (balloon.c)
+ *   mem-max {domain, memory}      the most memory (MiB) it may hold
  *   destroy, pause, unpause {domain}
  *   console  {domain}             -> {domid, name, tty}
  *   new      {config}             keep the config as a domain xend manages,
@@ -283,6 +286,8 @@ static const struct request {
 	{ "describe", true, do_describe },
 	{ "destroy", true, do_destroy },
 	{ "list", false, do_list_request },
+	{ "mem-max", true, balloon_mem_max },
+	{ "mem-set", true, balloon_mem_set },
 	{ "network-attach", true, do_network_attach },
 	{ "network-detach", true, do_network_detach },
 	{ "network-list", true, do_network_list },

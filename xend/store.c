@@ -104,7 +104,10 @@ static bool put_tree(xs_transaction_t t, const struct xdomain *d, uint64_t store
 	bool ok = put(t, AT("name"), d->name, NULL, 0) && put(t, AT("domid"), NUM(d->domid), NULL, 0) &&
 		  put(t, AT("vm"), vm, NULL, 0) &&
 		  put(t, AT("memory/target"), NUM(d->memory_mb * 1024), NULL, 0) &&
-		  put(t, AT("memory/static-max"), NUM(d->maxmem_mb * 1024), NULL, 0) &&
+		  /* The memory the guest boots with, not maxmem: Linux's
+		   * balloon in a PVH guest takes static-max less the pages it
+		   * found at boot off every target it reads. */
+		  put(t, AT("memory/static-max"), NUM(d->memory_mb * 1024), NULL, 0) &&
 		  put(t, AT("store/port"), NUM(store_port), NULL, 0) &&
 		  put(t, AT("store/ring-ref"), NUM(store_gfn), NULL, 0) &&
 		  put(t, AT("console/port"), NUM(console_port), NULL, 0) &&

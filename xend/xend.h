@@ -322,6 +322,15 @@ void managed_list_inactive(json_t *list);
  * request names, NULL for requests that name none. */
 typedef void request_handler(int fd, struct xdomain *d, json_t *req);
 void request_handle(int fd);
+
+/* balloon.c: a running domain's memory, through its balloon driver. */
+/* dom0-min-mem: 0 when the host can spare `need_mb` more for domains;
+ * else -1 with "cannot WHAT: ..." in `err`, naming the numbers. */
+int balloon_host_room(const char *what, uint64_t need_mb, char *err, size_t errlen);
+/* mem-set {domain, memory}: writes memory/target (KiB) for the guest's
+ * balloon; mem-max {domain, memory}: the VMM's maximum. Both keep the
+ * value in the domain's config and record. */
+request_handler balloon_mem_set, balloon_mem_max;
 /* The handlers kept in files of their own. */
 request_handler do_new, do_start, do_delete; /* managed.c */
 request_handler do_rename;                   /* rename.c */

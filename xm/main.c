@@ -423,6 +423,8 @@ static const struct xm_command commands[] = {
 	{ "domname", cmd_domname, "<DomainId>", "Convert a domain id to domain name." },
 	{ "help", cmd_help, "[<Command>]", "Display this message, or help on one command." },
 	{ "list", cmd_list, "[-l|--long] [Domain, ...]", "List information about all/some domains." },
+	{ "mem-max", cmd_mem_max, "<Domain> <Mem>", "Set the maximum amount reservation for a domain." },
+	{ "mem-set", cmd_mem_set, "<Domain> <Mem>", "Set the current memory usage for a domain." },
 	{ "migrate", cmd_not_yet, "<Domain> <Host>", "Migrate a domain to another machine (not yet)." },
 	{ "network-attach", cmd_network_attach,
 	  "<Domain> [type=<type>] [mac=<mac>] [bridge=<bridge>] [ip=<ip>] [script=<script>] [backend=<BackDomain>] "

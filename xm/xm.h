@@ -46,6 +46,9 @@ json_t *xm_load_config(const char *file, char *const *defines, size_t ndefines);
 int xm_attach_console(const char *domain);
 
 /* The commands kept in files of their own (main.c's table lists all). */
+/* memory.c */
+int cmd_mem_set(int argc, char **argv);
+int cmd_mem_max(int argc, char **argv);
 /* manage.c: the domains xend manages (Xen 3.1's lifecycle commands) */
 int cmd_new(int argc, char **argv);
 int cmd_start(int argc, char **argv);

@@ -29,9 +29,10 @@ wait_for() {
 console_log() { echo "/var/log/xen/console/guest-$1.log"; }
 log_of() { tr -d '\r' <"$(console_log "$1")"; }
 
-# guest_config NAME KEY ENTRY...: writes /etc/xen/NAME, a 128 MiB guest of
-# $VCPUS vCPUs (1) booting $RAMDISK ($work/guest.img) with $EXTRA on its
-# command line, and KEY = [ the entries ] (its disks, its vifs).
+# guest_config NAME KEY ENTRY...: writes /etc/xen/NAME, a guest of $MEMORY
+# MiB (128; up to $MAXMEM if set) and $VCPUS vCPUs (1) booting $RAMDISK
+# ($work/guest.img) with $EXTRA on its command line, and KEY = [ the
+# entries ] (its disks, its vifs).
 guest_config() {
 	local name=$1 key=$2 entries="" e
 	shift 2
@@ -39,7 +40,8 @@ guest_config() {
 	mkdir -p /etc/xen
 	cat >"/etc/xen/$name" <<CFG
 name = "$name"
-memory = 128
+memory = ${MEMORY:-128}
+${MAXMEM:+maxmem = $MAXMEM}
 vcpus = ${VCPUS:-1}
 kernel = "$kernel"
 ramdisk = "${RAMDISK:-$work/guest.img}"
