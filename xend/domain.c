@@ -36,6 +36,15 @@ struct xdomain *domain_find(const char *name_or_id)
 	return NULL;
 }
 
+struct xdomain *domain_from(uint32_t domid)
+{
+	struct xdomain *best = NULL;
+	for (struct xdomain *d = xend.domains; d; d = d->next)
+		if (d->domid >= domid && (!best || d->domid < best->domid))
+			best = d;
+	return best;
+}
+
 /* xend's record of each domain, so that a new xend finds the domains an
  * old one left running (Xen kept /var/lib/xend/domains/UUID/config.sxp). */
 static void record_path(const struct xdomain *d, char *buf, size_t len)
@@ -71,6 +80,7 @@ static void domain_free(struct xdomain *d)
 	}
 	if (d->watch_fd >= 0)
 		close(d->watch_fd);
+	sched_group_remove(d->domid);
 	json_decref(d->config);
 	free(d);
 }
@@ -310,7 +320,7 @@ static void stop_vmm(struct xdomain *d)
 
 static int bring_up(struct xdomain *d, bool paused, char *err, size_t errlen)
 {
-	if (spawn_vmm(d, err, errlen) < 0)
+	if (spawn_vmm(d, err, errlen) < 0 || sched_domain_start(d, err, errlen) < 0)
 		return -1;
 	int fd = connect_vmm(d, err, errlen);
 	if (fd < 0)
@@ -592,6 +602,7 @@ static void recover(json_t *record)
 		return;
 	}
 	d->watch_fd = fd;
+	sched_domain_recover(d);
 	const char *tty = json_string_value(json_object_get(info, "tty"));
 	snprintf(d->tty, sizeof(d->tty), "%s", tty ? tty : "");
 	char reason[16];

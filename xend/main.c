@@ -220,6 +220,7 @@ static int start(void)
 	}
 	install_scripts();
 	start_network();
+	sched_init(xend.settings.dom0_cpus);
 	managed_load_all();
 	domain_recover_all();
 	int listen_fd = -1;

@@ -54,6 +54,10 @@
  *                                 (bridge, ip, rate, model) absent; a
  *                                 netfront with several queues shows
  *                                 queue-0's rings
+ *   sched-credit {domain?, weight?, cap?}
+ *                                 -> {domains: [{name, domid, weight, cap}]}
+ *                                 (all, or the one named); with weight or
+ *                                 cap, sets them (sched_credit.c)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +66,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "credit.h"
 #include "log.h"
 #include "xend.h"
 
@@ -96,6 +101,8 @@ static json_t *describe(struct xdomain *d)
 			      (json_int_t)d->start_time, "on_poweroff", on_names[d->on_poweroff], "on_reboot",
 			      on_names[d->on_reboot], "on_crash", on_names[d->on_crash], "tty", d->tty,
 			      "config", d->config);
+	json_object_set_new(j, "cpu_weight", json_integer(sched_weight_of(d)));
+	json_object_set_new(j, "cpu_cap", json_integer(sched_cap_of(d)));
 	/* Each disk's and vif's statistics, for xm list --long and xentop. */
 	static const char *const lists[] = { "vbds", "vifs" };
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
@@ -122,9 +129,10 @@ static json_t *describe_dom0(void)
 		fclose(f);
 	}
 	json_int_t mem = (json_int_t)((unsigned long long)si.totalram * si.mem_unit >> 20);
-	return json_pack("{s:i, s:s, s:s, s:I, s:I, s:i, s:s, s:f}", "domid", 0, "name", "Domain-0", "uuid",
-			 "00000000-0000-0000-0000-000000000000", "memory", mem, "maxmem", mem, "vcpus",
-			 (int)sysconf(_SC_NPROCESSORS_ONLN), "state", "r-----", "cpu_time", cpu);
+	return json_pack("{s:i, s:s, s:s, s:I, s:I, s:i, s:s, s:f, s:i, s:i}", "domid", 0, "name", "Domain-0",
+			 "uuid", "00000000-0000-0000-0000-000000000000", "memory", mem, "maxmem", mem, "vcpus",
+			 (int)sysconf(_SC_NPROCESSORS_ONLN), "state", "r-----", "cpu_time", cpu, "cpu_weight",
+			 CREDIT_WEIGHT_DEFAULT, "cpu_cap", CREDIT_CAP_DEFAULT);
 }
 
 static void do_list(int fd)
@@ -132,16 +140,8 @@ static void do_list(int fd)
 	json_t *all = json_array();
 	json_array_append_new(all, describe_dom0());
 	/* By domain ID, as xm list prints them. */
-	for (uint32_t next = 1;;) {
-		struct xdomain *best = NULL;
-		for (struct xdomain *d = xend.domains; d; d = d->next)
-			if (d->domid >= next && (!best || d->domid < best->domid))
-				best = d;
-		if (!best)
-			break;
-		json_array_append_new(all, describe(best));
-		next = best->domid + 1;
-	}
+	for (struct xdomain *d = domain_from(1); d; d = domain_from(d->domid + 1))
+		json_array_append_new(all, describe(d));
 	managed_list_inactive(all); /* no ID: after those that run, by name */
 	control_reply_ok(fd, json_pack("{s:o}", "domains", all));
 }
@@ -294,6 +294,7 @@ static const struct request {
 	{ "new", false, do_new },
 	{ "pause", true, do_pause },
 	{ "rename", false, do_rename },
+	{ "sched-credit", false, do_sched_credit },
 	{ "shutdown", true, do_shutdown },
 	{ "start", false, do_start },
 	{ "unpause", true, do_pause },

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -73,6 +74,9 @@ extern struct xend xend;
 
 /* domain.c */
 struct xdomain *domain_find(const char *name_or_id);
+/* The domain of the lowest ID at or past `domid`, or NULL: to go through
+ * them by ID, as xm lists them. */
+struct xdomain *domain_from(uint32_t domid);
 /* Creates and starts a domain; NULL with the reason in `err`. */
 struct xdomain *domain_create(json_t *config, bool paused, char *err, size_t errlen);
 int domain_destroy(struct xdomain *d, char *err, size_t errlen);
@@ -316,6 +320,41 @@ int managed_rename(const char *uuid, const char *name, char *err, size_t errlen)
 /* list: appends the managed domains not running, by name, as list
  * describes domains but with no domid, state "------" and no CPU time. */
 void managed_list_inactive(json_t *list);
+
+/* sched.c: the credit scheduler's weight and cap through cgroup v2: one
+ * group per domain (its ID) under /sys/fs/cgroup/xenon, which outlives xend. */
+#define SCHED_CPU_MAX_LEN 32
+/* cgroup's cpu.weight for Xen's weight: 256 is 100, ratios kept (1..10000). */
+unsigned sched_cpu_weight(unsigned weight);
+/* cgroup's cpu.max for Xen's cap (percent of one CPU; 0: none). */
+void sched_cpu_max(unsigned cap, char out[SCHED_CPU_MAX_LEN]);
+/* dom0-cpus: the CPUs of `online` past the first `keep`, into `left`; how
+ * many. */
+int sched_cpus_after(const cpu_set_t *online, unsigned long keep, cpu_set_t *left);
+/* At start: makes the xenon group, enables the cpu and cpuset controllers
+ * above it and applies dom0-cpus. False, said once in the log, where cgroup
+ * v2 or its cpu controller is missing. */
+bool sched_init(unsigned long dom0_cpus);
+/* Why weights and caps cannot be enforced, or NULL if they can. */
+const char *sched_unavailable(void);
+/* Makes the domain's group, sets its weight and cap, and moves the VMM (all
+ * its threads) into it. 0, or -1 with `err` set. */
+int sched_group_join(uint32_t domid, pid_t pid, unsigned weight, unsigned cap, char *err, size_t errlen);
+int sched_group_set(uint32_t domid, unsigned weight, unsigned cap, char *err, size_t errlen);
+/* Once the VMM is gone. */
+void sched_group_remove(uint32_t domid);
+
+/* sched_credit.c: each domain's weight and cap (its config's cpu_weight and
+ * cpu_cap, Xen's defaults when absent), and xm's sched-credit. */
+unsigned sched_weight_of(const struct xdomain *d);
+unsigned sched_cap_of(const struct xdomain *d);
+/* After the VMM is spawned, before its vCPUs run: checks the config's
+ * values and puts the VMM in its group. 0, or -1 with `err` set. */
+int sched_domain_start(struct xdomain *d, char *err, size_t errlen);
+/* A domain a new xend takes back: its group and values again (logged). */
+void sched_domain_recover(struct xdomain *d);
+/* sched-credit {domain?, weight?, cap?}. */
+void do_sched_credit(int fd, struct xdomain *unused, json_t *req);
 
 /* requests.c: xm's requests, one handler each, in a table. A handler
  * replies on `fd` (control_reply_ok or _error); `d` is the domain the

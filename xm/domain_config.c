@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "credit.h"
 #include "util.h"
 #include "vbd.h"
 #include "vif.h"
@@ -145,6 +146,29 @@ static int get_vcpus(const struct loader *l, unsigned *out)
 	if (v->num < 1 || v->num > XM_VCPUS_MAX)
 		return option_error(l, "vcpus", "must be from 1 to %d", XM_VCPUS_MAX);
 	*out = (unsigned)v->num;
+	return 0;
+}
+
+/* cpu_weight and cpu_cap, in Xen's ranges (xend refused the others at
+ * create). */
+static int get_credit(const struct loader *l, struct xm_domain_config *c)
+{
+	const struct xmc_value *weight = get(l, "cpu_weight"), *cap = get(l, "cpu_cap");
+	char why[160];
+	c->cpu_weight = CREDIT_WEIGHT_DEFAULT;
+	c->cpu_cap = CREDIT_CAP_DEFAULT;
+	if (weight && weight->type != XMC_INT)
+		return option_error(l, "cpu_weight", "must be a whole number");
+	if (weight && !credit_weight_valid(weight->num, why, sizeof(why)))
+		return option_error(l, "cpu_weight", "%s", why);
+	if (cap && cap->type != XMC_INT)
+		return option_error(l, "cpu_cap", "must be a whole number (percent of one CPU)");
+	if (cap && !credit_cap_valid(cap->num, c->vcpus, why, sizeof(why)))
+		return option_error(l, "cpu_cap", "%s", why);
+	if (weight)
+		c->cpu_weight = (unsigned)weight->num;
+	if (cap)
+		c->cpu_cap = (unsigned)cap->num;
 	return 0;
 }
 
@@ -417,7 +441,7 @@ static int load(const struct loader *l, struct xm_domain_config *c)
 	if (c->maxmem_mb < c->memory_mb)
 		return option_error(l, "maxmem", "must be at least memory (%llu MiB)",
 				    (unsigned long long)c->memory_mb);
-	if (get_vcpus(l, &c->vcpus) < 0 ||
+	if (get_vcpus(l, &c->vcpus) < 0 || get_credit(l, c) < 0 ||
 	    get_file(l, "kernel", true, &c->kernel) < 0 ||
 	    get_file(l, "ramdisk", false, &c->ramdisk) < 0 ||
 	    build_cmdline(l, &c->cmdline) < 0 ||

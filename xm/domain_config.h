@@ -20,6 +20,8 @@ struct xm_domain_config {
 	uint64_t memory_mb;         /* default 128, 16..1048576 */
 	uint64_t maxmem_mb;         /* default memory; at least memory */
 	unsigned vcpus;             /* default 1, 1..64 */
+	unsigned cpu_weight;        /* the credit scheduler's: default 256, 1..65535 */
+	unsigned cpu_cap;           /* percent of one CPU: default 0 (none), 0..100*vcpus */
 	char *kernel;               /* required; absolute, a readable file */
 	char *ramdisk;              /* optional, likewise; NULL if none */
 	char *cmdline;              /* "root=ROOT EXTRA", "root=ROOT", "EXTRA" or NULL */

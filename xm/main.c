@@ -53,6 +53,8 @@ static json_t *config_to_json(const struct xm_domain_config *c)
 		json_array_append_new(vif, json_string(c->vif[i]));
 	json_object_set_new(j, "disk", disk);
 	json_object_set_new(j, "vif", vif);
+	json_object_set_new(j, "cpu_weight", json_integer(c->cpu_weight));
+	json_object_set_new(j, "cpu_cap", json_integer(c->cpu_cap));
 	return j;
 }
 
@@ -119,6 +121,10 @@ static void print_sxp(json_t *d)
 	printf("    (name %s)\n", json_string_value(json_object_get(d, "name")));
 	printf("    (memory %lld)\n", (long long)json_integer_value(json_object_get(d, "memory")));
 	printf("    (maxmem %lld)\n", (long long)json_integer_value(json_object_get(d, "maxmem")));
+	if (json_object_get(d, "cpu_weight"))
+		printf("    (cpu_weight %lld)\n    (cpu_cap %lld)\n",
+		       (long long)json_integer_value(json_object_get(d, "cpu_weight")),
+		       (long long)json_integer_value(json_object_get(d, "cpu_cap")));
 	const char *keys[] = { "on_poweroff", "on_reboot", "on_crash" };
 	for (size_t i = 0; i < 3; i++)
 		if (json_object_get(d, keys[i]))
@@ -439,6 +445,8 @@ static const struct xm_command commands[] = {
 	{ "rename", cmd_rename, "<Domain> <NewDomainName>", "Rename a domain." },
 	{ "restore", cmd_not_yet, "<CheckpointFile>", "Restore a domain from a saved state (not yet)." },
 	{ "save", cmd_not_yet, "<Domain> <CheckpointFile>", "Save a domain state to restore later (not yet)." },
+	{ "sched-credit", cmd_sched_credit, "[-d <Domain> [-w <Weight>] [-c <Cap>]]",
+	  "Get/set credit scheduler parameters." },
 	{ "shutdown", cmd_shutdown, "[-w|--wait] [-a|--all] [-H|--halt] <Domain>",
 	  "Shutdown a domain (-w: wait until it is gone; -a: all)." },
 	{ "top", cmd_top, "", "Monitor a host and the domains in real time." },

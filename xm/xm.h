@@ -49,6 +49,8 @@ int xm_attach_console(const char *domain);
 /* memory.c */
 int cmd_mem_set(int argc, char **argv);
 int cmd_mem_max(int argc, char **argv);
+/* sched.c */
+int cmd_sched_credit(int argc, char **argv);
 /* manage.c: the domains xend manages (Xen 3.1's lifecycle commands) */
 int cmd_new(int argc, char **argv);
 int cmd_start(int argc, char **argv);

@@ -11,10 +11,30 @@ xm_test_cleanup() {
 	"$xend" stop >/dev/null 2>&1
 	pkill -x xenon-vmm
 	pkill -x xenstored
+	xend_config_restore
 	# shellcheck disable=SC2086 # a glob on purpose
 	rm -rf "$work" ${XM_TEST_CONFIGS:+/etc/xen/$XM_TEST_CONFIGS}
 }
 trap xm_test_cleanup EXIT
+
+# xend_config LINE...: /etc/xen/xend-config.sxp for this test, of those
+# lines; the file that was there before (or none) comes back at exit.
+xend_config() {
+	mkdir -p /etc/xen
+	if [ ! -e "$work/xend-config.saved" ]; then
+		[ -e /etc/xen/xend-config.sxp ] && cp /etc/xen/xend-config.sxp "$work/xend-config.sxp"
+		: >"$work/xend-config.saved"
+	fi
+	printf '%s\n' "$@" >/etc/xen/xend-config.sxp
+}
+xend_config_restore() {
+	[ -e "$work/xend-config.saved" ] || return 0
+	if [ -e "$work/xend-config.sxp" ]; then
+		cp "$work/xend-config.sxp" /etc/xen/xend-config.sxp
+	else
+		rm -f /etc/xen/xend-config.sxp
+	fi
+}
 
 # wait_for FILE REGEX [SECONDS]: until a line of FILE matches.
 wait_for() {

@@ -984,6 +984,35 @@ static void domain_errors(void **state)
 	assert_string_equal(err, "gone.cfg: No such file or directory");
 }
 
+/* cpu_weight and cpu_cap, as Xen 3's xm took them: Xen's defaults, and
+ * its ranges (a cap of 100 per vCPU at most). */
+static void domain_credit_scheduler(void **state)
+{
+	struct xm_domain_config c;
+	load_ok("name = 'a'\nkernel = 'vmlinuz'\n", &c);
+	assert_int_equal(c.cpu_weight, 256);
+	assert_int_equal(c.cpu_cap, 0);
+	xm_domain_config_free(&c);
+	load_ok("name = 'a'\nkernel = 'vmlinuz'\nvcpus = 2\ncpu_weight = 512\ncpu_cap = 200\n", &c);
+	assert_int_equal(c.cpu_weight, 512);
+	assert_int_equal(c.cpu_cap, 200);
+	xm_domain_config_free(&c);
+	assert_load_error("name = 'a'\nkernel = 'vmlinuz'\ncpu_weight = 0\n",
+			  "vm.cfg:3: cpu_weight = 0: Cpu weight out of range, valid values are within range "
+			  "from 1 to 65535");
+	assert_load_error("name = 'a'\nkernel = 'vmlinuz'\ncpu_weight = 65536\n",
+			  "vm.cfg:3: cpu_weight = 65536: Cpu weight out of range, valid values are within range "
+			  "from 1 to 65535");
+	assert_load_error("name = 'a'\nkernel = 'vmlinuz'\ncpu_cap = 101\n",
+			  "vm.cfg:3: cpu_cap = 101: Cpu cap out of range, valid range is from 0 to 100 for "
+			  "specified number of vcpus");
+	assert_load_error("name = 'a'\nkernel = 'vmlinuz'\ncpu_cap = -1\n",
+			  "vm.cfg:3: cpu_cap = -1: Cpu cap out of range, valid range is from 0 to 100 for "
+			  "specified number of vcpus");
+	assert_load_error("name = 'a'\nkernel = 'vmlinuz'\ncpu_weight = '512'\n",
+			  "vm.cfg:3: cpu_weight = '512': must be a whole number");
+}
+
 static void finding_configs(void **state)
 {
 	write_file("local.cfg", "", 0);
@@ -1052,6 +1081,7 @@ int main(void)
 		cmocka_unit_test(domain_cmdline_rule),
 		cmocka_unit_test(domain_single_strings_and_overrides),
 		cmocka_unit_test(domain_errors),
+		cmocka_unit_test(domain_credit_scheduler),
 		cmocka_unit_test(finding_configs),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
