@@ -17,6 +17,7 @@
 #include "backends/console.h"
 #include "backends/xenstore.h"
 #include "log.h"
+#include "vcpu_control.h"
 
 #define MAX_CLIENTS 16
 
@@ -301,6 +302,8 @@ static const struct {
 	{ "vbd-attach", vbd_attach },
 	{ "vbd-detach", vbd_detach },
 	{ "vif-attach", vif_attach },
+	{ "vcpu-pin", vcpu_control_op_pin },
+	{ "vcpus", vcpu_control_op_list },
 	{ "vif-detach", vif_detach },
 	{ "xen-console", control_xen_console },
 	{ "xenstore-ring", reply_xenstore_ring },

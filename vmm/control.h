@@ -61,6 +61,14 @@
  *                   lines, sanitized, the newest XEN_CONSOLE_KEEP bytes at
  *                   most (vmm/xen_console.h); taken, so a call gets each
  *                   line once. xend puts them in xm dmesg.
+ *   vcpus           -> {vcpus: [{vcpu, online, running, blocked, cpu_ns, cpu,
+ *                   affinity}]}, each vCPU as xm vcpu-list shows it: online
+ *                   as the guest has it (vmm/vcpu_control.h), its thread
+ *                   running or blocked, its CPU time (ns), the host CPU it
+ *                   last ran on, and the host CPUs it may run on ("0-1,3").
+ *   vcpu-pin        {vcpu, cpus}: the vCPU's thread runs only on the host
+ *                   CPUs `cpus` (lib/cpulist.h's list, or "all"); refused,
+ *                   nothing changed, when the host has none of them.
  *
  * A domain that has ended stays, in state "shutdown" with its reason, until
  * destroy: xend decides what on_poweroff and friends mean. */

@@ -9,6 +9,7 @@
 #include "boot/acpi.h"
 #include "domain.h"
 #include "log.h"
+#include "vcpu_control.h"
 #include "vcpu_state.h"
 #include "xen_console.h"
 
@@ -149,6 +150,7 @@ void *vcpu_thread(void *arg)
 	sigset_t kick;
 
 	vcpu_state_thread_begin(v, (int)gettid());
+	vcpu_control_thread_start(v);
 	sigemptyset(&kick);
 	sigaddset(&kick, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);

@@ -22,7 +22,8 @@ struct vcpu_state_request {
 
 static int read_state(struct vcpu *v, struct vcpu_state *out)
 {
-	if (ioctl(v->fd, KVM_GET_REGS, &out->regs) < 0 || ioctl(v->fd, KVM_GET_SREGS, &out->sregs) < 0)
+	if (ioctl(v->fd, KVM_GET_REGS, &out->regs) < 0 || ioctl(v->fd, KVM_GET_SREGS, &out->sregs) < 0 ||
+	    ioctl(v->fd, KVM_GET_MP_STATE, &out->mp_state) < 0)
 		return -errno;
 	return 0;
 }

@@ -13,6 +13,7 @@ struct vcpu;
 struct vcpu_state {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
+	struct kvm_mp_state mp_state; /* halted, waiting for INIT/SIPI, ... (xm vcpu-list's online) */
 };
 
 /* How long a vCPU's thread has to answer before vcpu_state_get gives up. */
