@@ -121,6 +121,7 @@ static bool take_config(struct xdomain *d, json_t *config, bool check_files, cha
 	json_int_t memory = json_integer_value(json_object_get(config, "memory"));
 	json_int_t maxmem = json_integer_value(json_object_get(config, "maxmem"));
 	json_int_t vcpus = json_integer_value(json_object_get(config, "vcpus"));
+	json_int_t maxvcpus = json_integer_value(json_object_get(config, "maxvcpus")) ?: vcpus;
 	if (!name || !*name || strlen(name) >= sizeof(d->name)) {
 		snprintf(err, errlen, "the domain needs a name of 1 to %zu characters", sizeof(d->name) - 1);
 		return false;
@@ -130,9 +131,10 @@ static bool take_config(struct xdomain *d, json_t *config, bool check_files, cha
 			 kernel ? strerror(errno) : "no kernel given");
 		return false;
 	}
-	if (memory < DOMAIN_MEMORY_MIN_MB || memory > DOMAIN_MEMORY_MAX_MB || vcpus < 1 || vcpus > 64) {
-		snprintf(err, errlen, "memory %lld MiB or vcpus %lld out of range", (long long)memory,
-			 (long long)vcpus);
+	if (memory < DOMAIN_MEMORY_MIN_MB || memory > DOMAIN_MEMORY_MAX_MB || vcpus < 1 || vcpus > maxvcpus ||
+	    maxvcpus > 64) {
+		snprintf(err, errlen, "memory %lld MiB or vcpus %lld (of maxvcpus %lld) out of range", (long long)memory,
+			 (long long)vcpus, (long long)maxvcpus);
 		return false;
 	}
 	if (!parse_on_event(config, "on_poweroff", ON_DESTROY, &d->on_poweroff) ||
@@ -148,7 +150,8 @@ static bool take_config(struct xdomain *d, json_t *config, bool check_files, cha
 		make_uuid(d->uuid);
 	d->memory_mb = (uint64_t)memory;
 	d->maxmem_mb = maxmem > memory ? (uint64_t)maxmem : (uint64_t)memory;
-	d->vcpus = (unsigned)vcpus;
+	d->vcpus = (unsigned)maxvcpus;
+	d->online_vcpus = (unsigned)vcpus;
 	return true;
 }
 
@@ -346,7 +349,8 @@ static int bring_up(struct xdomain *d, bool paused, char *err, size_t errlen)
 	uint64_t console_gfn = (uint64_t)json_integer_value(json_object_get(info, "console_gfn"));
 	uint32_t console_port = (uint32_t)json_integer_value(json_object_get(info, "console_port"));
 	json_decref(info);
-	if (store_make_domain(d, store_gfn, store_port, console_gfn, console_port, err, errlen) < 0 ||
+	if (vcpu_domain_start(d, err, errlen) < 0 ||
+	    store_make_domain(d, store_gfn, store_port, console_gfn, console_port, err, errlen) < 0 ||
 	    store_introduce(d, store_gfn, store_port, err, errlen) < 0 || vbd_attach_all(d, err, errlen) < 0 ||
 	    vif_attach_all(d, err, errlen) < 0)
 		return -1;

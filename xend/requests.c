@@ -58,6 +58,15 @@
  *                                 -> {domains: [{name, domid, weight, cap}]}
  *                                 (all, or the one named); with weight or
  *                                 cap, sets them (sched_credit.c)
+ *   vcpu-set {domain, vcpus}      how many vCPUs (1 to maxvcpus) the guest
+ *                                 keeps online (vcpu.c)
+ *   vcpu-list {domain}            -> {domid, name, vcpus: [{vcpu, online,
+ *                                     running, blocked, cpu_ns, cpu,
+ *                                     affinity}]}: the VMM's (vmm/control.h);
+ *                                 Domain-0's are the host's CPUs; a domain
+ *                                 that has shut down has cpu -1
+ *   vcpu-pin {domain, vcpu, cpus} vcpu: a number or "all"; cpus: a list
+ *                                 ("0-2,5", lib/cpulist.h) or "all"
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +110,7 @@ static json_t *describe(struct xdomain *d)
 			      (json_int_t)d->start_time, "on_poweroff", on_names[d->on_poweroff], "on_reboot",
 			      on_names[d->on_reboot], "on_crash", on_names[d->on_crash], "tty", d->tty,
 			      "config", d->config);
+	json_object_set_new(j, "online_vcpus", json_integer(d->online_vcpus));
 	json_object_set_new(j, "cpu_weight", json_integer(sched_weight_of(d)));
 	json_object_set_new(j, "cpu_cap", json_integer(sched_cap_of(d)));
 	/* Each disk's and vif's statistics, for xm list --long and xentop. */
@@ -298,6 +308,9 @@ static const struct request {
 	{ "shutdown", true, do_shutdown },
 	{ "start", false, do_start },
 	{ "unpause", true, do_pause },
+	{ "vcpu-list", false, do_vcpu_list },
+	{ "vcpu-pin", true, do_vcpu_pin },
+	{ "vcpu-set", true, do_vcpu_set },
 };
 
 void request_handle(int fd)

@@ -123,7 +123,7 @@ static bool put_tree(xs_transaction_t t, const struct xdomain *d, uint64_t store
 	for (size_t i = 0; ok && i < sizeof(features) / sizeof(features[0]); i++)
 		ok = put(t, AT("control/%s", features[i]), "", rw, 1);
 	for (unsigned i = 0; ok && i < d->vcpus; i++)
-		ok = put(t, AT("cpu/%u/availability", i), "online", NULL, 0);
+		ok = put(t, AT("cpu/%u/availability", i), i < d->online_vcpus ? "online" : "offline", NULL, 0);
 #undef AT
 #define AT(fmt, ...) (snprintf(path, sizeof(path), "%s/" fmt, vm, ##__VA_ARGS__), path)
 	ok = ok && put(t, AT("uuid"), d->uuid, NULL, 0) && put(t, AT("name"), d->name, NULL, 0) &&

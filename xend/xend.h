@@ -26,7 +26,8 @@ struct xdomain {
 	char uuid[37];
 	json_t *config;        /* as xm sent it: name, memory, vcpus, kernel, ... */
 	uint64_t memory_mb, maxmem_mb;
-	unsigned vcpus;
+	unsigned vcpus;        /* maxvcpus: what the VMM has (vcpu.c) */
+	unsigned online_vcpus; /* what cpu/N/availability asks the guest to keep online */
 	enum on_event on_poweroff, on_reboot, on_crash;
 	pid_t pid;             /* the VMM */
 	int watch_fd;          /* connection on which the VMM tells us it ended */
@@ -355,6 +356,17 @@ int sched_domain_start(struct xdomain *d, char *err, size_t errlen);
 void sched_domain_recover(struct xdomain *d);
 /* sched-credit {domain?, weight?, cap?}. */
 void do_sched_credit(int fd, struct xdomain *unused, json_t *req);
+
+/* vcpu.c: how many vCPUs the guest keeps online, the host CPUs each runs
+ * on, and xm's vcpu-set, vcpu-list and vcpu-pin. */
+/* After the VMM answers, before the vCPUs run: pins them as the config's
+ * cpus says. 0, or -1 with `err` set. */
+int vcpu_domain_start(struct xdomain *d, char *err, size_t errlen);
+/* vcpu-set {domain, vcpus}; vcpu-pin {domain, vcpu, cpus}; vcpu-list
+ * {domain} (Domain-0 included, so it names its domain itself). */
+void do_vcpu_set(int fd, struct xdomain *d, json_t *req);
+void do_vcpu_pin(int fd, struct xdomain *d, json_t *req);
+void do_vcpu_list(int fd, struct xdomain *unused, json_t *req);
 
 /* requests.c: xm's requests, one handler each, in a table. A handler
  * replies on `fd` (control_reply_ok or _error); `d` is the domain the
