@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "cpulist.h"
 #include "credit.h"
 #include "util.h"
 #include "vbd.h"
@@ -135,17 +136,31 @@ static int get_mib(const struct loader *l, const char *name, uint64_t dflt, uint
 	return 0;
 }
 
-static int get_vcpus(const struct loader *l, unsigned *out)
+static int get_vcpu_count(const struct loader *l, const char *name, unsigned dflt, unsigned *out)
 {
-	const struct xmc_value *v = get(l, "vcpus");
-	*out = 1;
+	const struct xmc_value *v = get(l, name);
+	*out = dflt;
 	if (!v)
 		return 0;
 	if (v->type != XMC_INT)
-		return option_error(l, "vcpus", "must be a number of vCPUs");
+		return option_error(l, name, "must be a number of vCPUs");
 	if (v->num < 1 || v->num > XM_VCPUS_MAX)
-		return option_error(l, "vcpus", "must be from 1 to %d", XM_VCPUS_MAX);
+		return option_error(l, name, "must be from 1 to %d", XM_VCPUS_MAX);
 	*out = (unsigned)v->num;
+	return 0;
+}
+
+/* maxvcpus is what the domain has (each in its ACPI tables), vcpus how
+ * many are online at boot; either alone gives both. */
+static int get_vcpus(const struct loader *l, struct xm_domain_config *c)
+{
+	if (get_vcpu_count(l, "maxvcpus", 0, &c->maxvcpus) < 0 ||
+	    get_vcpu_count(l, "vcpus", c->maxvcpus ? c->maxvcpus : 1, &c->vcpus) < 0)
+		return -1;
+	if (!c->maxvcpus)
+		c->maxvcpus = c->vcpus;
+	if (c->vcpus > c->maxvcpus)
+		return option_error(l, "vcpus", "must be at most maxvcpus (%u)", c->maxvcpus);
 	return 0;
 }
 
@@ -432,6 +447,26 @@ static int check_vifs(const struct loader *l, const struct xm_domain_config *c)
 	return r;
 }
 
+/* cpus = "0-3,^1" pins every vCPU; cpus = ["2", "3"] vCPU 0 to CPU 2 and
+ * vCPU 1 to CPU 3, as in Xen 3's xmexample. */
+static int get_cpus(const struct loader *l, struct xm_domain_config *c)
+{
+	const struct xmc_value *v = get(l, "cpus");
+	if (get_strings(l, "cpus", &c->cpus, &c->ncpus) < 0)
+		return -1;
+	c->cpus_each = v && v->type == XMC_LIST;
+	if (c->cpus_each && c->ncpus > c->maxvcpus)
+		return option_error(l, "cpus", "has %zu entries, one per vCPU, and maxvcpus is %u", c->ncpus,
+				    c->maxvcpus);
+	for (size_t i = 0; i < c->ncpus; i++) {
+		cpu_set_t set;
+		char why[256];
+		if (cpulist_parse(c->cpus[i], &set, why, sizeof(why)) < 0)
+			return option_error(l, "cpus", "%s", why);
+	}
+	return 0;
+}
+
 static int load(const struct loader *l, struct xm_domain_config *c)
 {
 	if (get_name(l, &c->name) < 0 ||
@@ -441,7 +476,7 @@ static int load(const struct loader *l, struct xm_domain_config *c)
 	if (c->maxmem_mb < c->memory_mb)
 		return option_error(l, "maxmem", "must be at least memory (%llu MiB)",
 				    (unsigned long long)c->memory_mb);
-	if (get_vcpus(l, &c->vcpus) < 0 || get_credit(l, c) < 0 ||
+	if (get_vcpus(l, c) < 0 || get_credit(l, c) < 0 ||
 	    get_file(l, "kernel", true, &c->kernel) < 0 ||
 	    get_file(l, "ramdisk", false, &c->ramdisk) < 0 ||
 	    build_cmdline(l, &c->cmdline) < 0 ||
@@ -450,7 +485,7 @@ static int load(const struct loader *l, struct xm_domain_config *c)
 	    get_event(l, "on_reboot", XM_ON_RESTART, &c->on_reboot) < 0 ||
 	    get_event(l, "on_crash", XM_ON_RESTART, &c->on_crash) < 0 ||
 	    get_strings(l, "disk", &c->disk, &c->ndisk) < 0 || check_disks(l, c) < 0 ||
-	    get_strings(l, "vif", &c->vif, &c->nvif) < 0 || check_vifs(l, c) < 0)
+	    get_strings(l, "vif", &c->vif, &c->nvif) < 0 || check_vifs(l, c) < 0 || get_cpus(l, c) < 0)
 		return -1;
 	return 0;
 }
@@ -481,6 +516,7 @@ void xm_domain_config_free(struct xm_domain_config *c)
 	free(c->uuid);
 	free_strings(c->disk, c->ndisk);
 	free_strings(c->vif, c->nvif);
+	free_strings(c->cpus, c->ncpus);
 	*c = (struct xm_domain_config){ 0 };
 }
 

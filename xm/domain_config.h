@@ -5,6 +5,7 @@
 #ifndef XENON_XM_DOMAIN_CONFIG_H
 #define XENON_XM_DOMAIN_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,7 +20,11 @@ struct xm_domain_config {
 	char *name;                 /* required; 1..64 of [A-Za-z0-9_.-] */
 	uint64_t memory_mb;         /* default 128, 16..1048576 */
 	uint64_t maxmem_mb;         /* default memory; at least memory */
-	unsigned vcpus;             /* default 1, 1..64 */
+	unsigned vcpus;             /* online at boot: default maxvcpus, or 1; 1..maxvcpus */
+	unsigned maxvcpus;          /* the domain's (xm vcpu-set brings more up): default vcpus, 1..64 */
+	char **cpus;                /* the host CPUs (lib/cpulist.h) of cpus = "0-3,^1", for */
+	size_t ncpus;               /* every vCPU; or, cpus_each, of cpus = ["2", "3"], one */
+	bool cpus_each;             /* per vCPU ("" for any); NULL and 0 if none */
 	unsigned cpu_weight;        /* the credit scheduler's: default 256, 1..65535 */
 	unsigned cpu_cap;           /* percent of one CPU: default 0 (none), 0..100*vcpus */
 	char *kernel;               /* required; absolute, a readable file */

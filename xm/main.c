@@ -53,6 +53,15 @@ static json_t *config_to_json(const struct xm_domain_config *c)
 		json_array_append_new(vif, json_string(c->vif[i]));
 	json_object_set_new(j, "disk", disk);
 	json_object_set_new(j, "vif", vif);
+	json_object_set_new(j, "maxvcpus", json_integer(c->maxvcpus));
+	if (c->ncpus && !c->cpus_each)
+		json_object_set_new(j, "cpus", json_string(c->cpus[0]));
+	if (c->cpus_each) {
+		json_t *cpus = json_array();
+		for (size_t i = 0; i < c->ncpus; i++)
+			json_array_append_new(cpus, json_string(c->cpus[i]));
+		json_object_set_new(j, "cpus", cpus);
+	}
 	json_object_set_new(j, "cpu_weight", json_integer(c->cpu_weight));
 	json_object_set_new(j, "cpu_cap", json_integer(c->cpu_cap));
 	return j;
@@ -117,6 +126,8 @@ static void print_sxp(json_t *d)
 		printf("    (domid %lld)\n", (long long)json_integer_value(json_object_get(d, "domid")));
 	printf("    (uuid %s)\n", json_string_value(json_object_get(d, "uuid")));
 	printf("    (vcpus %lld)\n", (long long)json_integer_value(json_object_get(d, "vcpus")));
+	if (json_object_get(d, "online_vcpus"))
+		printf("    (online_vcpus %lld)\n", (long long)json_integer_value(json_object_get(d, "online_vcpus")));
 	printf("    (cpu_time %.6f)\n", json_real_value(json_object_get(d, "cpu_time")));
 	printf("    (name %s)\n", json_string_value(json_object_get(d, "name")));
 	printf("    (memory %lld)\n", (long long)json_integer_value(json_object_get(d, "memory")));
@@ -188,7 +199,8 @@ static int cmd_list(int argc, char **argv)
 			snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(domid));
 		printf("%-40s %5s %5lld %5lld %10s %9.1f\n", json_string_value(json_object_get(d, "name")), id,
 		       (long long)json_integer_value(json_object_get(d, "memory")),
-		       (long long)json_integer_value(json_object_get(d, "vcpus")),
+		       /* As Xen's xm: the vCPUs online, not the most it may have. */
+		       (long long)json_integer_value(json_object_get(d, "online_vcpus") ?: json_object_get(d, "vcpus")),
 		       json_string_value(json_object_get(d, "state")), json_real_value(json_object_get(d, "cpu_time")));
 	}
 	json_decref(shown);
@@ -454,6 +466,9 @@ static const struct xm_command commands[] = {
 	  "Start a Xend managed domain." },
 	{ "unpause", cmd_unpause, "<Domain>", "Unpause a paused domain." },
 	{ "uptime", cmd_uptime, "[-s|--short] [Domain, ...]", "Print uptime for all/some domains." },
+	{ "vcpu-list", cmd_vcpu_list, "[Domain, ...]", "List the VCPUs for all/some domains." },
+	{ "vcpu-pin", cmd_vcpu_pin, "<Domain> <VCPU|all> <CPUs|all>", "Set which CPUs a VCPU can use." },
+	{ "vcpu-set", cmd_vcpu_set, "<Domain> <vCPUs>", "Set the number of active VCPUs for allowed for the domain." },
 };
 
 static const struct xm_command *find_command(const char *name)

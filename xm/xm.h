@@ -61,5 +61,9 @@ int cmd_rename(int argc, char **argv);
 int cmd_uptime(int argc, char **argv);
 /* top.c */
 int cmd_top(int argc, char **argv);
+/* vcpu.c */
+int cmd_vcpu_list(int argc, char **argv);
+int cmd_vcpu_pin(int argc, char **argv);
+int cmd_vcpu_set(int argc, char **argv);
 
 #endif

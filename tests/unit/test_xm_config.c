@@ -1013,6 +1013,45 @@ static void domain_credit_scheduler(void **state)
 			  "vm.cfg:3: cpu_weight = '512': must be a whole number");
 }
 
+/* maxvcpus and vcpus: what the domain has and how many are online at
+ * boot; cpus: the host CPUs of every vCPU, or of each. */
+static void domain_vcpus_and_cpus(void **state)
+{
+	struct xm_domain_config c;
+	load_ok("name = 'a'\nkernel = 'vmlinuz'\nmaxvcpus = 4\nvcpus = 2\n", &c);
+	assert_int_equal(c.maxvcpus, 4);
+	assert_int_equal(c.vcpus, 2);
+	assert_int_equal(c.ncpus, 0);
+	xm_domain_config_free(&c);
+	load_ok("name = 'a'\nkernel = 'vmlinuz'\nmaxvcpus = 3\n", &c);
+	assert_int_equal(c.maxvcpus, 3);
+	assert_int_equal(c.vcpus, 3); /* all online, as Xen's xm */
+	xm_domain_config_free(&c);
+	load_ok("name = 'a'\nkernel = 'vmlinuz'\nvcpus = 2\ncpus = '0-3,^1'\n", &c);
+	assert_int_equal(c.maxvcpus, 2);
+	assert_int_equal(c.ncpus, 1);
+	assert_false(c.cpus_each);
+	assert_string_equal(c.cpus[0], "0-3,^1");
+	xm_domain_config_free(&c);
+	load_ok("name = 'a'\nkernel = 'vmlinuz'\nvcpus = 2\ncpus = ['2', '']\n", &c);
+	assert_true(c.cpus_each);
+	assert_int_equal(c.ncpus, 2);
+	assert_string_equal(c.cpus[0], "2");
+	assert_string_equal(c.cpus[1], "");
+	xm_domain_config_free(&c);
+	assert_load_error("name = 'a'\nkernel = 'vmlinuz'\nmaxvcpus = 2\nvcpus = 3\n",
+			  "vm.cfg:4: vcpus = 3: must be at most maxvcpus (2)");
+	assert_load_error("name = 'a'\nkernel = 'vmlinuz'\nmaxvcpus = 65\n",
+			  "vm.cfg:3: maxvcpus = 65: must be from 1 to 64");
+	assert_load_error("name = 'a'\nkernel = 'vmlinuz'\ncpus = '0-x'\n",
+			  "vm.cfg:3: cpus = '0-x': '0-x' in the CPU list '0-x' is not a CPU (N), a range (N-M) or an "
+			  "exclusion (^N) of CPUs 0 to 1023");
+	assert_load_error("name = 'a'\nkernel = 'vmlinuz'\nvcpus = 1\ncpus = ['0', '1']\n",
+			  "vm.cfg:4: cpus = [...]: has 2 entries, one per vCPU, and maxvcpus is 1");
+	assert_load_error("name = 'a'\nkernel = 'vmlinuz'\ncpus = 1\n",
+			  "vm.cfg:3: cpus = 1: must be a string or a list of strings, not an integer");
+}
+
 static void finding_configs(void **state)
 {
 	write_file("local.cfg", "", 0);
@@ -1082,6 +1121,7 @@ int main(void)
 		cmocka_unit_test(domain_single_strings_and_overrides),
 		cmocka_unit_test(domain_errors),
 		cmocka_unit_test(domain_credit_scheduler),
+		cmocka_unit_test(domain_vcpus_and_cpus),
 		cmocka_unit_test(finding_configs),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
