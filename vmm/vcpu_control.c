@@ -102,7 +102,9 @@ static uint64_t thread_cpu_ns(int tid)
 	return ns;
 }
 
-static json_t *describe(struct vcpu *v)
+/* Called with the lock held; `online` asked of the vCPU before, without
+ * it (a vCPU thread starting takes the lock before it can answer). */
+static json_t *describe(struct vcpu *v, bool online)
 {
 	struct domain *d = v->dom;
 	int tid = atomic_load(&v->tid);
@@ -120,9 +122,6 @@ static json_t *describe(struct vcpu *v)
 	else if (sched_getaffinity(tid, sizeof(set), &set) < 0)
 		CPU_ZERO(&set);
 	cpulist_format(&set, affinity, sizeof(affinity));
-	bool online = true;
-	if (!guest_online(v, &online))
-		log_debug("vCPU %u did not say whether it is online; shown online", v->id);
 	bool running = state == 'R' && !atomic_load(&d->paused);
 	bool blocked = (state == 'S' || state == 'D') && !atomic_load(&d->paused);
 	return json_pack("{s:i, s:b, s:b, s:b, s:I, s:i, s:s}", "vcpu", (int)v->id, "online", online, "running",
@@ -137,10 +136,14 @@ void vcpu_control_op_list(int fd, json_t *req)
 		return;
 	struct domain *d = control_domain();
 	json_t *list = json_array();
-	pthread_mutex_lock(&lock);
-	for (unsigned i = 0; i < d->nr_vcpus; i++)
-		json_array_append_new(list, describe(&d->vcpus[i]));
-	pthread_mutex_unlock(&lock);
+	for (unsigned i = 0; i < d->nr_vcpus; i++) {
+		bool online = true;
+		if (!guest_online(&d->vcpus[i], &online))
+			log_debug("vCPU %u did not say whether it is online; shown online", i);
+		pthread_mutex_lock(&lock);
+		json_array_append_new(list, describe(&d->vcpus[i], online));
+		pthread_mutex_unlock(&lock);
+	}
 	control_reply_ok(fd, json_pack("{s:o}", "vcpus", list));
 }
 
