@@ -117,16 +117,17 @@ static void test_xend_config_examples_are_valid(void **state)
 	free(text);
 }
 
-/* The example with its kernel and ramdisk pointed at a file that exists
- * here (this test), as an administrator's copy would point at theirs. */
-static int load_example(const char *name, char *const *defines, size_t n, struct xm_domain_config *c, char *err,
-			size_t errlen)
+/* The example, with the line `extra` added, and its kernel and ramdisk
+ * pointed at a file that exists here (this test), as an administrator's
+ * copy would point at theirs. */
+static int load_example(const char *name, const char *extra, char *const *defines, size_t n,
+			struct xm_domain_config *c, char *err, size_t errlen)
 {
-	char *text = shipped(name), tail[PATH_MAX * 2 + 64], self[PATH_MAX];
+	char *text = shipped(name), tail[PATH_MAX * 3], self[PATH_MAX];
 	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	assert_true(len > 0);
 	self[len] = '\0';
-	snprintf(tail, sizeof(tail), "kernel = \"%s\"\nramdisk = \"%s\"\n", self, self);
+	snprintf(tail, sizeof(tail), "%s\nkernel = \"%s\"\nramdisk = \"%s\"\n", extra, self, self);
 	int r = xm_domain_config_load(write_copy(name, text, tail), defines, n, c, err, errlen);
 	free(text);
 	return r;
@@ -137,7 +138,7 @@ static void test_xmexample1_is_a_config_xm_takes(void **state)
 	(void)state;
 	struct xm_domain_config c;
 	char err[512] = "";
-	if (load_example("xmexample1", NULL, 0, &c, err, sizeof(err)) < 0)
+	if (load_example("xmexample1", "", NULL, 0, &c, err, sizeof(err)) < 0)
 		fail_msg("xmexample1: %s", err);
 	assert_string_equal(c.name, "ExampleDomain");
 	assert_int_equal(c.memory_mb, 256);
@@ -147,13 +148,35 @@ static void test_xmexample1_is_a_config_xm_takes(void **state)
 	xm_domain_config_free(&c);
 }
 
+/* Each one-line "#option = value" of xmexample1, uncommented, is a value xm
+ * takes: the examples are there to be uncommented. */
+static void test_xmexample1_commented_options_are_valid(void **state)
+{
+	(void)state;
+	char *text = shipped("xmexample1");
+	int examples = 0;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		size_t name = strspn(line + 1, "abcdefghijklmnopqrstuvwxyz_");
+		if (line[0] != '#' || name == 0 || !strstr(line, " = ") || (strchr(line, '[') && !strchr(line, ']')))
+			continue;
+		struct xm_domain_config c;
+		char err[512] = "";
+		if (load_example("xmexample1", line + 1, NULL, 0, &c, err, sizeof(err)) < 0)
+			fail_msg("xmexample1's example '%s': %s", line + 1, err);
+		xm_domain_config_free(&c);
+		examples++;
+	}
+	assert_true(examples >= 8);
+	free(text);
+}
+
 static void test_xmexample2_makes_a_domain_per_vmid(void **state)
 {
 	(void)state;
 	struct xm_domain_config c;
 	char err[512] = "", define[] = "vmid=7";
 	char *defines[] = { define };
-	if (load_example("xmexample2", defines, 1, &c, err, sizeof(err)) < 0)
+	if (load_example("xmexample2", "", defines, 1, &c, err, sizeof(err)) < 0)
 		fail_msg("xmexample2 vmid=7: %s", err);
 	assert_string_equal(c.name, "VM7");
 	assert_int_equal(c.nvif, 1);
@@ -162,7 +185,7 @@ static void test_xmexample2_makes_a_domain_per_vmid(void **state)
 	assert_string_equal(c.disk[0], "phy:vg0/vm7-root,xvda1,w");
 	xm_domain_config_free(&c);
 	/* Without vmid, the line that needs it is named. */
-	assert_int_equal(load_example("xmexample2", NULL, 0, &c, err, sizeof(err)), -1);
+	assert_int_equal(load_example("xmexample2", "", NULL, 0, &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "xmexample2:"));
 	assert_non_null(strstr(err, "vmid"));
 }
@@ -173,6 +196,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_xend_config_as_shipped_gives_the_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xend_config_examples_are_valid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xmexample1_is_a_config_xm_takes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xmexample1_commented_options_are_valid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xmexample2_makes_a_domain_per_vmid, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
