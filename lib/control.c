@@ -186,7 +186,13 @@ int control_recv(int fd, json_t **msg, int *fds, size_t *nfds)
 
 json_t *control_call(int fd, const json_t *request, int *fds, size_t *nfds, char *err, size_t errlen)
 {
-	int r = control_send(fd, request, NULL, 0);
+	return control_call_passing(fd, request, NULL, 0, fds, nfds, err, errlen);
+}
+
+json_t *control_call_passing(int fd, const json_t *request, const int *pass, size_t npass, int *fds, size_t *nfds,
+			     char *err, size_t errlen)
+{
+	int r = control_send(fd, request, pass, npass);
 	if (r < 0) {
 		snprintf(err, errlen, "sending: %s", strerror(-r));
 		return NULL;
@@ -213,9 +219,14 @@ json_t *control_call(int fd, const json_t *request, int *fds, size_t *nfds, char
 
 int control_reply_ok(int fd, json_t *extra)
 {
+	return control_reply_ok_fds(fd, extra, NULL, 0);
+}
+
+int control_reply_ok_fds(int fd, json_t *extra, const int *fds, size_t nfds)
+{
 	json_t *r = extra ? extra : json_object();
 	json_object_set_new(r, "ok", json_true());
-	int err = control_send(fd, r, NULL, 0);
+	int err = control_send(fd, r, fds, nfds);
 	json_decref(r);
 	return err;
 }

@@ -47,6 +47,9 @@ int control_recv(int fd, json_t **msg, int *fds, size_t *nfds);
 /* One request and its reply. Returns the reply (caller frees) or NULL with
  * the reason in `err`. */
 json_t *control_call(int fd, const json_t *request, int *fds, size_t *nfds, char *err, size_t errlen);
+/* The same, with the descriptors `pass` sent beside the request. */
+json_t *control_call_passing(int fd, const json_t *request, const int *pass, size_t npass, int *fds, size_t *nfds,
+			     char *err, size_t errlen);
 
 /* The entry of a list of devices (a VMM's info "vbds", "vifs") whose
  * "devid" is `devid`; NULL if none is (or `list` is no array). */
@@ -54,6 +57,8 @@ json_t *control_find_device(json_t *list, uint32_t devid);
 
 /* Replies. */
 int control_reply_ok(int fd, json_t *extra); /* extra (consumed) may be NULL */
+/* The same, with descriptors beside it (a file too large for a message). */
+int control_reply_ok_fds(int fd, json_t *extra, const int *fds, size_t nfds);
 int control_reply_error(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -174,10 +174,22 @@ static const char *yes_no(bool b)
 	return b ? "yes" : "no";
 }
 
-bool probe_report(FILE *out, const struct kvm_probe *p)
+bool probe_answer(const struct kvm_probe *p, char *buf, size_t len)
 {
 	char why[256], advice[256];
 	bool ok = probe_verdict(p, why, sizeof(why), advice, sizeof(advice));
+	if (ok)
+		say(buf, len, "yes, this host's KVM can run Xen guests");
+	else
+		say(buf, len, "no, this host's KVM cannot run Xen guests: %s", why);
+	return ok;
+}
+
+bool probe_report(FILE *out, const struct kvm_probe *p)
+{
+	char why[256], advice[256], answer[512];
+	bool ok = probe_verdict(p, why, sizeof(why), advice, sizeof(advice));
+	probe_answer(p, answer, sizeof(answer));
 
 	fprintf(out, "KVM device:        %s (%s)\n", p->device,
 		p->open_errno ? strerror(p->open_errno) : "opened");
@@ -204,11 +216,8 @@ bool probe_report(FILE *out, const struct kvm_probe *p)
 			fprintf(out, "test Xen VM:       %s%s\n", p->vm_step ? "failed at " : "created",
 				p->vm_step ? p->vm_step : "");
 	}
-	if (ok) {
-		fprintf(out, "answer: yes, this host's KVM can run Xen guests\n");
-	} else {
-		fprintf(out, "answer: no, this host's KVM cannot run Xen guests: %s\n", why);
+	fprintf(out, "answer: %s\n", answer);
+	if (!ok)
 		fprintf(out, "instead: %s\n", advice);
-	}
 	return ok;
 }

@@ -42,6 +42,10 @@ void probe_host(struct kvm_probe *p, const char *device, const char *sysfs_modul
 bool probe_verdict(const struct kvm_probe *p, char *why, size_t why_len, char *advice,
 		   size_t advice_len);
 
+/* The answer in one line, as xenon-probe and xm info give it: "yes, this
+ * host's KVM can run Xen guests" or "no, ...: WHY". Returns the verdict. */
+bool probe_answer(const struct kvm_probe *p, char *buf, size_t len);
+
 /* Writes the facts and the answer for a person to read; returns the verdict. */
 bool probe_report(FILE *out, const struct kvm_probe *p);
 

@@ -39,6 +39,15 @@ int balloon_host_room(const char *what, uint64_t need_mb, char *err, size_t errl
 				errlen);
 }
 
+uint64_t balloon_host_free_mb(void)
+{
+	int64_t available = memory_host_available_mb("/proc/meminfo");
+	uint64_t promised = promised_mb(), min = xend.settings.dom0_min_mem_mb;
+	if (available < 0 || (uint64_t)available < promised + min)
+		return 0;
+	return (uint64_t)available - promised - min;
+}
+
 /* The domain's memory as it stands is its config's from now on: a new
  * xend, or a restart, finds it there (Xen's xend kept it in the domain's
  * config too). */

@@ -365,6 +365,7 @@ static int bring_up(struct xdomain *d, bool paused, char *err, size_t errlen)
 	snprintf(d->state, sizeof(d->state), "%s", paused ? "paused" : "running");
 	domain_save_record(d);
 	log_info("domain %s (%u) started%s", d->name, d->domid, paused ? ", paused" : "");
+	dmesg_domain(d, "created: %llu MiB, %u vCPUs", (unsigned long long)d->memory_mb, d->vcpus);
 	return 0;
 }
 
@@ -429,6 +430,7 @@ int domain_destroy(struct xdomain *d, char *err, size_t errlen)
 	(void)err;
 	(void)errlen;
 	log_info("domain %s (%u) destroyed", d->name, d->domid);
+	dmesg_domain(d, "destroyed");
 	vif_release_all(d);
 	stop_vmm(d);
 	store_forget_domain(d);
@@ -541,6 +543,9 @@ static void apply_end(struct xdomain *d, const char *why)
 	log_info("domain %s (%u) has shut down: reason %s; on_%s says %s", d->name, d->domid, why,
 		 strcmp(why, "poweroff") == 0 || strcmp(why, "reboot") == 0 ? why : "crash",
 		 on_event_names[action]);
+	dmesg_domain(d, "has shut down: reason %s", why);
+	if (strcmp(why, "crash") == 0)
+		dump_on_crash(d); /* enable-dump: before on_crash takes it away */
 	char err[64];
 	switch (action) {
 	case ON_DESTROY:

@@ -213,6 +213,7 @@ static int start(void)
 	struct sigaction sa = { .sa_handler = on_stop_signal };
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	dmesg_banner();
 
 	if (store_open(err, sizeof(err)) < 0) {
 		log_err("%s", err);

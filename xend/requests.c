@@ -67,6 +67,18 @@
  *                                 that has shut down has cpu -1
  *   vcpu-pin {domain, vcpu, cpus} vcpu: a number or "all"; cpus: a list
  *                                 ("0-2,5", lib/cpulist.h) or "all"
+ *   info     {}                   -> {info: [[key, value], ...]}: xm info's
+ *                                 lines in Xen's order (info.c)
+ *   dmesg    {clear}              -> {bytes}, and Xen's console ring as a
+ *                                 descriptor beside it; clear empties the
+ *                                 ring after (dmesg.c)
+ *   log      {}                   -> {path}, and xend's log open beside it
+ *   sysrq    {domain, key}        key: one character, into control/sysrq
+ *   dump-core {domain, path?, live, crash}
+ *                                 the domain's core to path (absolute;
+ *                                 absent: /var/xen/dump/TIME-NAME.ID.core)
+ *                                 -> {path}; crash destroys the domain after
+ *                                 (dump.c)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,7 +307,11 @@ static const struct request {
 	{ "delete", false, do_delete },
 	{ "describe", true, do_describe },
 	{ "destroy", true, do_destroy },
+	{ "dmesg", false, do_dmesg },
+	{ "dump-core", true, do_dump_core },
+	{ "info", false, do_info },
 	{ "list", false, do_list_request },
+	{ "log", false, do_log },
 	{ "mem-max", true, balloon_mem_max },
 	{ "mem-set", true, balloon_mem_set },
 	{ "network-attach", true, do_network_attach },
@@ -307,6 +323,7 @@ static const struct request {
 	{ "sched-credit", false, do_sched_credit },
 	{ "shutdown", true, do_shutdown },
 	{ "start", false, do_start },
+	{ "sysrq", true, do_sysrq },
 	{ "unpause", true, do_pause },
 	{ "vcpu-list", false, do_vcpu_list },
 	{ "vcpu-pin", true, do_vcpu_pin },

@@ -20,6 +20,7 @@
 
 #include "cpulist.h"
 #include "log.h"
+#include "util.h"
 #include "xend.h"
 
 #define CGROUP_MOUNT "/sys/fs/cgroup"
@@ -81,19 +82,6 @@ static int write_file(const char *path, const char *text)
 	return 0;
 }
 
-/* A small file's first line, without its newline; false if unreadable. */
-static bool read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return false;
-	bool ok = fgets(buf, (int)len, f) != NULL;
-	fclose(f);
-	if (ok)
-		buf[strcspn(buf, "\n")] = '\0';
-	return ok;
-}
-
 static bool has_word(const char *list, const char *word)
 {
 	size_t n = strlen(word);
@@ -108,7 +96,7 @@ static int enable_controller(const char *dir, const char *controller)
 {
 	char path[PATH_MAX], now[256], want[32];
 	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
-	if (read_line(path, now, sizeof(now)) && has_word(now, controller))
+	if (read_first_line(path, now, sizeof(now)) && has_word(now, controller))
 		return 0;
 	snprintf(want, sizeof(want), "+%s", controller);
 	return write_file(path, want);
@@ -155,7 +143,7 @@ static void check_cgroup(bool *have_cpuset)
 		snprintf(unavailable, sizeof(unavailable), "cgroup v2 is not mounted at %s", CGROUP_MOUNT);
 		return;
 	}
-	if (!read_line(CGROUP_MOUNT "/cgroup.controllers", controllers, sizeof(controllers)) ||
+	if (!read_first_line(CGROUP_MOUNT "/cgroup.controllers", controllers, sizeof(controllers)) ||
 	    !has_word(controllers, "cpu")) {
 		snprintf(unavailable, sizeof(unavailable), "cgroup v2 at %s lacks the cpu controller", CGROUP_MOUNT);
 		return;

@@ -378,6 +378,9 @@ void request_handle(int fd);
 /* dom0-min-mem: 0 when the host can spare `need_mb` more for domains;
  * else -1 with "cannot WHAT: ..." in `err`, naming the numbers. */
 int balloon_host_room(const char *what, uint64_t need_mb, char *err, size_t errlen);
+/* What domains could still get (xm info's free_memory): MemAvailable, less
+ * what running domains may still take and dom0-min-mem; 0 if unknown. */
+uint64_t balloon_host_free_mb(void);
 /* mem-set {domain, memory}: writes memory/target (KiB) for the guest's
  * balloon; mem-max {domain, memory}: the VMM's maximum. Both keep the
  * value in the domain's config and record. */
@@ -385,6 +388,33 @@ request_handler balloon_mem_set, balloon_mem_max;
 /* The handlers kept in files of their own. */
 request_handler do_new, do_start, do_delete; /* managed.c */
 request_handler do_rename;                   /* rename.c */
+
+/* info.c: xm info's [key, value] pairs, in Xen's order. */
+json_t *xend_host_info(void);
+/* The KVM probe's one-line answer, as xenon-probe gives it; its verdict. */
+bool xend_kvm_answer(char *buf, size_t len);
+
+/* dmesg.c: Xen's console ring (conring.h) under the run folder. */
+/* Adds "(XEN) TEXT", after what guests wrote to Xen's console so far. */
+void dmesg_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "(XEN) Domain ID (NAME) TEXT". */
+void dmesg_domain(const struct xdomain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* At start: the Xen our guests see, and the KVM probe's answer. */
+void dmesg_banner(void);
+
+/* dump.c: core files (vmm/dump_core.h), xm dump-core and enable-dump. */
+/* Dumps the domain's core to `path` (absolute), or NULL for Xen's
+ * /var/xen/dump/TIME-NAME.ID.core; unless `live`, its vCPUs are paused
+ * meanwhile. The path written in `written`; -1 with "PATH: why" in `err`,
+ * and no file left, on failure. */
+int dump_core(struct xdomain *d, const char *path, bool live, char *written, size_t wlen, char *err,
+	      size_t errlen);
+/* A domain that crashed, before on_crash: its core, if enable-dump says so. */
+void dump_on_crash(struct xdomain *d);
+
+/* xm info, dmesg {clear}, log, sysrq {domain, key}, dump-core {domain,
+ * path?, live, crash}. */
+request_handler do_info, do_dmesg, do_log, do_sysrq, do_dump_core;
 
 
 #endif

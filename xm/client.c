@@ -20,7 +20,8 @@ int xm_usage_error(const char *fmt, ...)
 	return 1;
 }
 
-json_t *xend_call(json_t *request)
+/* xend_call, for a reply that may bring a file: its descriptor in *file. */
+static json_t *xend_call_file(json_t *request, int *file)
 {
 	int fd = control_connect(control_xend_path(), 300000);
 	if (fd < 0) {
@@ -33,12 +34,61 @@ json_t *xend_call(json_t *request)
 		return NULL;
 	}
 	char err[512];
-	json_t *reply = control_call(fd, request, NULL, NULL, err, sizeof(err));
+	int fds[CONTROL_MAX_FDS];
+	size_t nfds = 0;
+	json_t *reply = control_call(fd, request, fds, &nfds, err, sizeof(err));
 	close(fd);
 	json_decref(request);
 	if (!reply)
 		fprintf(stderr, "Error: %s\n", err);
+	for (size_t i = 0; reply && i < nfds; i++) {
+		if (file && i == 0)
+			*file = fds[0];
+		else
+			close(fds[i]);
+	}
+	if (reply && file && nfds == 0) {
+		fprintf(stderr, "Error: xend sent no file with its reply\n");
+		json_decref(reply);
+		return NULL;
+	}
 	return reply;
+}
+
+json_t *xend_call(json_t *request)
+{
+	return xend_call_file(request, NULL);
+}
+
+/* Copies what `fd` holds to stdout; 0, or 1 after saying why. */
+static int print_file(int fd)
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "Error: reading what xend sent: %s\n", strerror(errno));
+			return 1;
+		}
+		if (n == 0)
+			return fflush(stdout) == 0 ? 0 : 1;
+		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
+			return 1; /* a closed pipe (xm log | head): nothing to say */
+	}
+}
+
+int xm_print_reply_file(json_t *request)
+{
+	int file = -1;
+	json_t *reply = xend_call_file(request, &file);
+	if (!reply)
+		return 1;
+	json_decref(reply);
+	int status = print_file(file);
+	close(file);
+	return status;
 }
 
 json_t *xm_list_domains(void)

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct xm_command {
 	const char *name;
@@ -23,6 +24,9 @@ extern const struct xm_command *xm_current;
 int xm_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* One request to xend (consumed); the reply, or NULL after saying why on stderr. */
 json_t *xend_call(json_t *request);
+/* One request to xend (consumed) whose reply brings a file (dmesg, log:
+ * too large for a message), printed on stdout. 0, or 1 after saying why. */
+int xm_print_reply_file(json_t *request);
 /* xend's list of domains (Domain-0 first), or NULL after saying why. */
 json_t *xm_list_domains(void);
 /* The domain of `domains` whose name or ID is `name_or_id`, or NULL. */
@@ -46,6 +50,14 @@ json_t *xm_load_config(const char *file, char *const *defines, size_t ndefines);
 int xm_attach_console(const char *domain);
 
 /* The commands kept in files of their own (main.c's table lists all). */
+/* info.c, dmesg.c, log.c, sysrq.c, dump_core.c */
+int cmd_info(int argc, char **argv);
+/* What xm info prints of xend's [key, value] pairs. */
+void xm_info_print(FILE *out, json_t *pairs);
+int cmd_dmesg(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_sysrq(int argc, char **argv);
+int cmd_dump_core(int argc, char **argv);
 /* memory.c */
 int cmd_mem_set(int argc, char **argv);
 int cmd_mem_max(int argc, char **argv);
