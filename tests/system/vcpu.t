@@ -35,6 +35,9 @@ cpus() {
 	done
 	echo "$2: online $(cat /sys/devices/system/cpu/online) nproc $(nproc)"
 }
+# The kernel's lines (a CPU going down, coming up) would cut into the
+# lines the test reads on the console: they stay in dmesg only.
+dmesg -n 1
 echo "boot: online $(cat /sys/devices/system/cpu/online) nproc $(nproc) cpu1 $(xenstore-read cpu/1/availability 2>&1)"
 echo "guest ready"
 while read -r cmd; do eval "$cmd"; done
