@@ -96,6 +96,21 @@ int control_connect(const char *path, int timeout_ms)
 	return fd;
 }
 
+/* A SOCK_SEQPACKET message must fit the sender's buffer whole (Linux
+ * refuses one larger than it), and its default is about 200 KiB: a list of
+ * many domains is more. Root (xend, the VMMs) may raise it past the
+ * system's limit; others get what the limit allows. */
+static void room_for(int fd, size_t len)
+{
+	int have = 0;
+	socklen_t sl = sizeof(have);
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &sl) == 0 && (size_t)have > len + 4096)
+		return;
+	int want = (int)(len + 4096); /* the kernel doubles it for its own overhead */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+}
+
 int control_send(int fd, const json_t *msg, const int *fds, size_t nfds)
 {
 	char *text = json_dumps(msg, JSON_COMPACT);
@@ -106,6 +121,7 @@ int control_send(int fd, const json_t *msg, const int *fds, size_t nfds)
 		free(text);
 		return -EMSGSIZE;
 	}
+	room_for(fd, len);
 	struct iovec iov = { .iov_base = text, .iov_len = len };
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * CONTROL_MAX_FDS)];
@@ -131,12 +147,33 @@ int control_send(int fd, const json_t *msg, const int *fds, size_t nfds)
 	return err;
 }
 
+/* The size of the next message (it stays queued), 0 when the peer has
+ * gone, or -errno. Its descriptors are not taken: they come with it. */
+static ssize_t next_size(int fd)
+{
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+	do
+		n = recvmsg(fd, &m, MSG_PEEK | MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
 int control_recv(int fd, json_t **msg, int *fds, size_t *nfds)
 {
-	char *buf = malloc(CONTROL_MAX_MSG + 1);
+	ssize_t size = next_size(fd);
+	if (size <= 0) {
+		if (nfds)
+			*nfds = 0;
+		return (int)size;
+	}
+	size_t cap = (size_t)size < CONTROL_MAX_MSG ? (size_t)size : CONTROL_MAX_MSG;
+	char *buf = malloc(cap + 1);
 	if (!buf)
 		return -ENOMEM;
-	struct iovec iov = { .iov_base = buf, .iov_len = CONTROL_MAX_MSG };
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * CONTROL_MAX_FDS)];
 		struct cmsghdr align;

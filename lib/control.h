@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONTROL_MAX_MSG 65536
+/* The largest message: a list of a thousand domains fits. */
+#define CONTROL_MAX_MSG (16 << 20)
 #define CONTROL_MAX_FDS 8
 
 /* The run folder and the paths in it. Returned strings are static. */
