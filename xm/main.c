@@ -118,28 +118,61 @@ static int cmd_create(int argc, char **argv)
 
 /* ---- list ---- */
 
+/* Xen's numeric domain status (XendConstants' DOM_STATE_*) from the state
+ * letters: scripts read (status N) rather than the letters. */
+static int sxp_status(const char *letters)
+{
+	if (!letters || strcmp(letters, "------") == 0)
+		return 0; /* halted: a managed domain not running */
+	if (strchr(letters, 'c'))
+		return 5;
+	if (strchr(letters, 's'))
+		return 4;
+	if (strchr(letters, 'p'))
+		return 1;
+	return 2;
+}
+
+static void sxp_int(const char *key, json_t *v)
+{
+	if (json_is_integer(v))
+		printf("    (%s %lld)\n", key, (long long)json_integer_value(v));
+}
+
+static void sxp_text(const char *key, const char *v)
+{
+	printf("    (%s %s)\n", key, v ? v : "");
+}
+
+/* xm list --long: one domain as Xen 3's xend gave it (XendDomainInfo's
+ * sxpr), in its order, devices last. */
 static void print_sxp(json_t *d)
 {
 	json_t *config = json_object_get(d, "config");
+	const char *state = json_string_value(json_object_get(d, "state"));
 	printf("(domain\n");
-	if (json_is_integer(json_object_get(d, "domid"))) /* none for a managed domain not running */
-		printf("    (domid %lld)\n", (long long)json_integer_value(json_object_get(d, "domid")));
-	printf("    (uuid %s)\n", json_string_value(json_object_get(d, "uuid")));
-	printf("    (vcpus %lld)\n", (long long)json_integer_value(json_object_get(d, "vcpus")));
-	if (json_object_get(d, "online_vcpus"))
-		printf("    (online_vcpus %lld)\n", (long long)json_integer_value(json_object_get(d, "online_vcpus")));
+	sxp_int("domid", json_object_get(d, "domid")); /* none for a managed domain not running */
+	sxp_text("on_crash", json_string_value(json_object_get(d, "on_crash")));
+	sxp_text("uuid", json_string_value(json_object_get(d, "uuid")));
+	sxp_text("bootloader_args", "");
+	json_t *maxvcpus = json_object_get(config, "maxvcpus"); /* 0 or absent: as many as vcpus */
+	sxp_int("vcpus", json_integer_value(maxvcpus) > 0 ? maxvcpus : json_object_get(d, "vcpus"));
+	sxp_text("name", json_string_value(json_object_get(d, "name")));
+	sxp_text("on_poweroff", json_string_value(json_object_get(d, "on_poweroff")));
+	sxp_text("on_reboot", json_string_value(json_object_get(d, "on_reboot")));
+	sxp_text("bootloader", "");
+	sxp_int("maxmem", json_object_get(d, "maxmem"));
+	sxp_int("memory", json_object_get(d, "memory"));
+	sxp_text("shadow_memory", "0");
+	sxp_int("cpu_weight", json_object_get(d, "cpu_weight"));
+	sxp_int("cpu_cap", json_object_get(d, "cpu_cap"));
+	sxp_text("features", "");
+	sxp_text("on_xend_start", "ignore");
+	sxp_text("on_xend_stop", "ignore");
+	if (json_is_integer(json_object_get(d, "start_time")))
+		printf("    (start_time %lld.0)\n", (long long)json_integer_value(json_object_get(d, "start_time")));
 	printf("    (cpu_time %.6f)\n", json_real_value(json_object_get(d, "cpu_time")));
-	printf("    (name %s)\n", json_string_value(json_object_get(d, "name")));
-	printf("    (memory %lld)\n", (long long)json_integer_value(json_object_get(d, "memory")));
-	printf("    (maxmem %lld)\n", (long long)json_integer_value(json_object_get(d, "maxmem")));
-	if (json_object_get(d, "cpu_weight"))
-		printf("    (cpu_weight %lld)\n    (cpu_cap %lld)\n",
-		       (long long)json_integer_value(json_object_get(d, "cpu_weight")),
-		       (long long)json_integer_value(json_object_get(d, "cpu_cap")));
-	const char *keys[] = { "on_poweroff", "on_reboot", "on_crash" };
-	for (size_t i = 0; i < 3; i++)
-		if (json_object_get(d, keys[i]))
-			printf("    (%s %s)\n", keys[i], json_string_value(json_object_get(d, keys[i])));
+	sxp_int("online_vcpus", json_object_get(d, "online_vcpus") ?: json_object_get(d, "vcpus"));
 	if (config) {
 		printf("    (image\n        (linux\n");
 		const char *fields[][2] = { { "kernel", "kernel" }, { "ramdisk", "ramdisk" }, { "cmdline", "args" } };
@@ -149,31 +182,30 @@ static void print_sxp(json_t *d)
 				printf("            (%s '%s')\n", fields[i][1], v);
 		}
 		printf("        )\n    )\n");
-		size_t i;
-		json_t *dev;
-		json_array_foreach(json_object_get(config, "disk"), i, dev) {
-			printf("    ");
-			xm_vbd_sxp_print(stdout, json_string_value(dev), json_object_get(d, "vbds"));
-			printf("\n");
-		}
-		/* Each vif's devid: as xend keeps them, else by its place. */
-		json_t *devids = json_object_get(config, "vif_devids");
-		json_array_foreach(json_object_get(config, "vif"), i, dev) {
-			json_t *devid = json_array_get(devids, i);
-			printf("    ");
-			xm_vif_sxp_print(stdout, json_string_value(dev) ?: "",
-					 json_is_integer(devid) ? (uint32_t)json_integer_value(devid) : (uint32_t)i,
-					 (uint32_t)json_integer_value(json_object_get(d, "domid")),
-					 json_string_value(json_object_get(d, "uuid")) ?: "", json_object_get(d, "vifs"));
-			printf("\n");
-		}
 	}
-	printf("    (state %s)\n", json_string_value(json_object_get(d, "state")));
-	if (json_object_get(d, "start_time"))
-		printf("    (start_time %lld)\n", (long long)json_integer_value(json_object_get(d, "start_time")));
+	printf("    (status %d)\n", sxp_status(state));
+	sxp_text("state", state);
 	const char *tty = json_string_value(json_object_get(d, "tty"));
 	if (tty && *tty)
-		printf("    (console_tty %s)\n", tty);
+		sxp_text("console_tty", tty);
+	size_t i;
+	json_t *dev;
+	json_array_foreach(json_object_get(config, "disk"), i, dev) {
+		printf("    ");
+		xm_vbd_sxp_print(stdout, json_string_value(dev), json_object_get(d, "vbds"));
+		printf("\n");
+	}
+	/* Each vif's devid: as xend keeps them, else by its place. */
+	json_t *devids = json_object_get(config, "vif_devids");
+	json_array_foreach(json_object_get(config, "vif"), i, dev) {
+		json_t *devid = json_array_get(devids, i);
+		printf("    ");
+		xm_vif_sxp_print(stdout, json_string_value(dev) ?: "",
+				 json_is_integer(devid) ? (uint32_t)json_integer_value(devid) : (uint32_t)i,
+				 (uint32_t)json_integer_value(json_object_get(d, "domid")),
+				 json_string_value(json_object_get(d, "uuid")) ?: "", json_object_get(d, "vifs"));
+		printf("\n");
+	}
 	printf(")\n");
 }
 

@@ -34,7 +34,8 @@ vmm_pid() { pgrep -f -- "xenon-vmm .*--name $1 " | head -1; }
 # so all are read at the same moment).
 cpu_times() {
 	"$xm" list --long | awk '/^ *\(cpu_time / { t = $2; sub(/\)$/, "", t) }
-		/^ *\(name / { n = $2; sub(/\)$/, "", n); print n, t }'
+		/^ *\(name / { n = $2; sub(/\)$/, "", n) }
+		/^\)$/ { print n, t }'
 }
 cpu_of() { printf '%s\n' "$1" | awk -v n="$2" '$1 == n { print $2 }'; }
 # sample SECONDS: sets wall (seconds passed) and before/after (cpu_times).
