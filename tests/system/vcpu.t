@@ -13,18 +13,6 @@ XM_TEST_CONFIGS='vcputest-*'
 # The guest says how many CPUs it has online at boot, then runs each line
 # typed at its console.
 cat >"$work/guest.sh" <<'GUEST'
-# What a distribution's udev rule does (SUBSYSTEM=="cpu", ACTION=="add":
-# online=1): Linux's cpu_hotplug makes a CPU that xend sets online present
-# again, and userspace brings it up. Busybox has no udev; this loop does.
-(
-	while :; do
-		for f in /sys/devices/system/cpu/cpu[0-9]*/online; do
-			# (the CPU may go away between the two: nothing to say then)
-			[ "$(cat "$f" 2>/dev/null)" = 0 ] && { echo 1 >"$f"; } 2>/dev/null
-		done
-		sleep 0.3
-	done
-) &
 # cpus WANT MARK: waits (30 s at most) for the online CPUs to be WANT, then
 # says what they are.
 cpus() {
