@@ -17,55 +17,21 @@
 
 #include "log.h"
 
-static char dir[64];
+#include "scratch_dir.h"
+
 static int saved_stderr = -1;
 
 static int setup(void **state)
 {
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_log.XXXXXX");
 	saved_stderr = dup(STDERR_FILENO); /* log_to_file takes descriptor 2 */
-	return mkdtemp(dir) && saved_stderr >= 0 ? 0 : -1;
+	return saved_stderr >= 0 ? scratch_setup(state) : -1;
 }
 
 static int teardown(void **state)
 {
-	(void)state;
 	dup2(saved_stderr, STDERR_FILENO);
 	close(saved_stderr);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *at(const char *name)
-{
-	static char paths[4][256];
-	static int slot;
-	char *p = paths[slot++ % 4];
-	snprintf(p, 256, "%s/%s", dir, name);
-	return p;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-/* The file's text (malloc'd), NULL if it does not exist. */
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char *text = calloc(1, 1 << 16);
-	size_t n = fread(text, 1, (1 << 16) - 1, f);
-	text[n] = '\0';
-	fclose(f);
-	return text;
+	return scratch_teardown(state);
 }
 
 static void assert_file(const char *path, const char *want)

@@ -18,48 +18,27 @@
 #include "domain_config.h"
 #include "xend.h"
 
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_shipped_configs.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#include "scratch_dir.h"
 
 /* The shipped file's text (malloc'd). */
 static char *shipped(const char *name)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/etc/xen/%s", SOURCE_ROOT, name);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	char *text = calloc(1, 65536);
-	assert_non_null(text);
-	size_t n = fread(text, 1, 65535, f);
-	assert_true(n < 65535);
-	fclose(f);
+	char *text = read_file(path);
+	if (!text)
+		fail_msg("%s is not there", path);
 	return text;
 }
 
 /* Writes `text` and then `tail` to a file of the test's folder; its path. */
 static const char *write_copy(const char *name, const char *text, const char *tail)
 {
-	static char path[128];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fputs(tail, f);
-	fclose(f);
+	char *whole;
+	assert_true(asprintf(&whole, "%s%s", text, tail) >= 0);
+	const char *path = at(name);
+	write_file(path, whole);
+	free(whole);
 	return path;
 }
 
@@ -86,9 +65,8 @@ static void test_xend_config_as_shipped_gives_the_defaults(void **state)
 	(void)state;
 	char *text = shipped("xend-config.sxp");
 	struct xend_settings none, file;
-	char err[512] = "", path[128];
-	snprintf(path, sizeof(path), "%s/absent.sxp", dir);
-	assert_int_equal(xend_settings_load(path, &none, err, sizeof(err)), 0);
+	char err[512] = "";
+	assert_int_equal(xend_settings_load(at("absent.sxp"), &none, err, sizeof(err)), 0);
 	if (xend_settings_load(write_copy("xend-config.sxp", text, ""), &file, err, sizeof(err)) < 0)
 		fail_msg("the shipped xend-config.sxp: %s", err);
 	assert_same_settings(&file, &none);
@@ -193,11 +171,11 @@ static void test_xmexample2_makes_a_domain_per_vmid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_xend_config_as_shipped_gives_the_defaults, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_xend_config_examples_are_valid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_xmexample1_is_a_config_xm_takes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_xmexample1_commented_options_are_valid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_xmexample2_makes_a_domain_per_vmid, setup, teardown),
+		scratch_unit_test(test_xend_config_as_shipped_gives_the_defaults),
+		scratch_unit_test(test_xend_config_examples_are_valid),
+		scratch_unit_test(test_xmexample1_is_a_config_xm_takes),
+		scratch_unit_test(test_xmexample1_commented_options_are_valid),
+		scratch_unit_test(test_xmexample2_makes_a_domain_per_vmid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

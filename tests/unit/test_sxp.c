@@ -14,6 +14,8 @@
 
 #include "sxp.h"
 
+#include "scratch_dir.h"
+
 static void parse_ok(const char *text, struct sxp *top)
 {
 	char err[256] = "";
@@ -154,32 +156,24 @@ static void test_deep_nesting_is_refused(void **state)
 static void test_load_names_the_file(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/test_sxp.XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char path[64], err[256] = "";
-	snprintf(path, sizeof(path), "%s/xend-config.sxp", dir);
+	const char *path = at("xend-config.sxp");
+	char err[512] = "";
 	struct sxp top;
 	/* No file: no settings, and no error. */
 	assert_int_equal(sxp_load(path, &top, err, sizeof(err)), 1);
 	assert_int_equal(top.n, 0);
-	FILE *f = fopen(path, "w");
-	fputs("(network-script network-bridge)\n(vif-script 'vif-bridge\n", f);
-	fclose(f);
+	write_file(path, "(network-script network-bridge)\n(vif-script 'vif-bridge\n");
 	assert_int_equal(sxp_load(path, &top, err, sizeof(err)), -1);
-	char want[128];
+	char want[512];
 	snprintf(want, sizeof(want), "%s:2: a string opened with ' is never closed", path);
 	assert_string_equal(err, want);
-	f = fopen(path, "w");
-	fputs("(vif-script 'vif-bridge bridge=xenbr1')\n", f);
-	fclose(f);
+	write_file(path, "(vif-script 'vif-bridge bridge=xenbr1')\n");
 	assert_int_equal(sxp_load(path, &top, err, sizeof(err)), 0);
 	assert_string_equal(value(&top, "vif-script"), "vif-bridge bridge=xenbr1");
 	sxp_free(&top);
-	unlink(path);
 	/* A folder is no file. */
-	assert_int_equal(sxp_load(dir, &top, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, dir));
-	rmdir(dir);
+	assert_int_equal(sxp_load(scratch_dir, &top, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, scratch_dir));
 }
 
 int main(void)
@@ -190,7 +184,7 @@ int main(void)
 		cmocka_unit_test(test_empty_files),
 		cmocka_unit_test(test_mistakes_name_their_line),
 		cmocka_unit_test(test_deep_nesting_is_refused),
-		cmocka_unit_test(test_load_names_the_file),
+		scratch_unit_test(test_load_names_the_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,23 +15,16 @@
 
 #include "conring.h"
 
-static char dir[64], path[96];
+#include "scratch_dir.h"
+
+static char path[256];
 
 static int setup(void **state)
 {
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_xend_conring.XXXXXX");
-	if (!mkdtemp(dir))
+	if (scratch_setup(state) < 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/conring", dir);
+	snprintf(path, sizeof(path), "%s", at("conring"));
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	unlink(path);
-	return rmdir(dir);
 }
 
 static char *read_ring(bool clear)
@@ -96,9 +89,9 @@ static void the_ring_keeps_the_newest(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(no_ring_yet_reads_empty, setup, teardown),
-		cmocka_unit_test_setup_teardown(lines_in_order_and_clear, setup, teardown),
-		cmocka_unit_test_setup_teardown(the_ring_keeps_the_newest, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_ring_yet_reads_empty, setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(lines_in_order_and_clear, setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(the_ring_keeps_the_newest, setup, scratch_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,22 +15,19 @@
 
 #include "host.h"
 
-static char root[64];
+#include "scratch_dir.h"
 
-/* Writes ROOT/PATH (its folders made). */
+/* Writes PATH under the made-up root, the test's folder (its folders made). */
 static void put(const char *path, const char *text)
 {
 	char full[512];
-	snprintf(full, sizeof(full), "%s/%s", root, path);
-	for (char *p = full + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+	snprintf(full, sizeof(full), "%s", at(path));
+	for (char *p = full + strlen(scratch_dir) + 1; (p = strchr(p, '/')); p++) {
 		*p = '\0';
 		mkdir(full, 0755);
 		*p = '/';
 	}
-	FILE *f = fopen(full, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	write_file(full, text);
 }
 
 /* CPU `n` in package `pkg`, core `core`; online unless `off`. */
@@ -51,9 +48,7 @@ static void cpu(unsigned n, int pkg, int core, bool off)
 
 static int setup(void **state)
 {
-	(void)state;
-	snprintf(root, sizeof(root), "/tmp/test_xend_host.XXXXXX");
-	if (!mkdtemp(root))
+	if (scratch_setup(state) < 0)
 		return -1;
 	put("proc/cpuinfo", "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu MHz\t\t: 2596.123\n"
 			    "flags\t\t: fpu vme de pse tsc msr svm lahf_lm\n\nprocessor\t: 1\ncpu MHz\t\t: 1.0\n");
@@ -61,14 +56,6 @@ static int setup(void **state)
 	put("sys/devices/system/cpu/online", "0-3\n");
 	put("sys/devices/system/cpu/possible", "0-7\n"); /* not a CPU folder */
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	return system(cmd);
 }
 
 static void two_threads_per_core_on_two_nodes(void **state)
@@ -84,7 +71,7 @@ static void two_threads_per_core_on_two_nodes(void **state)
 	put("sys/devices/system/node/node1/meminfo", "Node 1 MemTotal: 2097152 kB\nNode 1 MemFree:  262144 kB\n");
 	put("sys/devices/system/node/possible", "0-1\n");
 	struct host_facts f;
-	host_facts_read(root, &f);
+	host_facts_read(scratch_dir, &f);
 	assert_int_equal(f.nr_cpus, 4);
 	assert_int_equal(f.nr_nodes, 2);
 	assert_int_equal(f.cores_per_socket, 2);
@@ -110,7 +97,7 @@ static void no_numa_is_one_node_of_all(void **state)
 	cpu(2, 1, 0, false);
 	cpu(3, 1, 1, false);
 	struct host_facts f;
-	host_facts_read(root, &f);
+	host_facts_read(scratch_dir, &f);
 	assert_int_equal(f.nr_cpus, 4);
 	assert_int_equal(f.nr_nodes, 1);
 	assert_int_equal(f.cores_per_socket, 2);
@@ -130,7 +117,7 @@ static void offline_cpus_do_not_count(void **state)
 	cpu(3, 0, 3, true);
 	put("proc/cpuinfo", "flags\t\t: fpu vme\n"); /* no speed, no VMX or SVM */
 	struct host_facts f;
-	host_facts_read(root, &f);
+	host_facts_read(scratch_dir, &f);
 	assert_int_equal(f.nr_cpus, 2);
 	assert_int_equal(f.cores_per_socket, 2);
 	assert_int_equal(f.threads_per_core, 1);
@@ -142,7 +129,7 @@ static void hw_caps_is_eight_hex_words(void **state)
 {
 	(void)state;
 	struct host_facts f;
-	host_facts_read(root, &f);
+	host_facts_read(scratch_dir, &f);
 	char text[HOST_HW_CAPS_WORDS * 9 + 1];
 	host_hw_caps_text(&f, text, sizeof(text));
 	assert_int_equal(strlen(text), HOST_HW_CAPS_WORDS * 9 - 1);
@@ -153,10 +140,10 @@ static void hw_caps_is_eight_hex_words(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(two_threads_per_core_on_two_nodes, setup, teardown),
-		cmocka_unit_test_setup_teardown(no_numa_is_one_node_of_all, setup, teardown),
-		cmocka_unit_test_setup_teardown(offline_cpus_do_not_count, setup, teardown),
-		cmocka_unit_test_setup_teardown(hw_caps_is_eight_hex_words, setup, teardown),
+		cmocka_unit_test_setup_teardown(two_threads_per_core_on_two_nodes, setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(no_numa_is_one_node_of_all, setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(offline_cpus_do_not_count, setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(hw_caps_is_eight_hex_words, setup, scratch_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,52 +18,21 @@
 
 #include "xend.h"
 
-static char dir[64];
+#include "scratch_dir.h"
 
-static int setup(void **state)
+/* Writes `text` to `path` with the permissions `mode`. */
+static void write_file_mode(const char *path, const char *text, mode_t mode)
 {
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_xend_hotplug.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *at(const char *name)
-{
-	static char paths[4][256];
-	static int slot;
-	char *p = paths[slot++ % 4];
-	snprintf(p, 256, "%s/%s", dir, name);
-	return p;
-}
-
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	write_file(path, text);
 	assert_int_equal(chmod(path, mode), 0);
 }
 
-/* The file's text (malloc'd), "" if it does not exist. */
-static char *read_file(const char *path)
+/* What the scripts run so far wrote to xen-hotplug.log (malloc'd). */
+static char *hotplug_log(void)
 {
-	char *text = calloc(1, 65536);
-	FILE *f = fopen(path, "r");
-	if (f) {
-		size_t n = fread(text, 1, 65535, f);
-		text[n] = '\0';
-		fclose(f);
-	}
-	return text;
+	char *log = read_file(at("xen-hotplug.log"));
+	assert_non_null(log);
+	return log;
 }
 
 /* ---- xend-config.sxp ---- */
@@ -78,7 +47,7 @@ static void test_settings_default_without_a_file(void **state)
 	assert_string_equal(s.vif_script, "vif-bridge");
 	xend_settings_free(&s);
 	/* A file that says nothing of them: the same. */
-	write_file(at("xend-config.sxp"), "# only comments\n(xend-relocation-server yes)\n", 0644);
+	write_file(at("xend-config.sxp"), "# only comments\n(xend-relocation-server yes)\n");
 	assert_int_equal(xend_settings_load(at("xend-config.sxp"), &s, err, sizeof(err)), 0);
 	assert_string_equal(s.network_script, "network-bridge");
 	assert_string_equal(s.vif_script, "vif-bridge");
@@ -91,8 +60,7 @@ static void test_settings_as_written(void **state)
 	write_file(at("xend-config.sxp"),
 		   "(network-script network-route)\n"
 		   "(vif-script 'vif-bridge bridge=xenbr1')\n"
-		   "(dom0-min-mem 196)   # not read yet: ignored\n",
-		   0644);
+		   "(dom0-min-mem 196)   # not read yet: ignored\n");
 	struct xend_settings s;
 	char err[512] = "";
 	assert_int_equal(xend_settings_load(at("xend-config.sxp"), &s, err, sizeof(err)), 0);
@@ -100,7 +68,7 @@ static void test_settings_as_written(void **state)
 	assert_string_equal(s.vif_script, "vif-bridge bridge=xenbr1");
 	xend_settings_free(&s);
 	/* '' turns the network script off. */
-	write_file(at("xend-config.sxp"), "(network-script '')\n", 0644);
+	write_file(at("xend-config.sxp"), "(network-script '')\n");
 	assert_int_equal(xend_settings_load(at("xend-config.sxp"), &s, err, sizeof(err)), 0);
 	assert_string_equal(s.network_script, "");
 	xend_settings_free(&s);
@@ -111,12 +79,12 @@ static void test_settings_errors_name_file_and_line(void **state)
 	(void)state;
 	struct xend_settings s;
 	char err[512] = "", want[512];
-	write_file(at("xend-config.sxp"), "(network-script network-bridge)\n\n(vif-script vif-bridge\n", 0644);
+	write_file(at("xend-config.sxp"), "(network-script network-bridge)\n\n(vif-script vif-bridge\n");
 	assert_int_equal(xend_settings_load(at("xend-config.sxp"), &s, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s:3: a '(' is never closed", at("xend-config.sxp"));
 	assert_string_equal(err, want);
 	/* Two words unquoted: refused rather than half taken. */
-	write_file(at("xend-config.sxp"), "# x\n(vif-script vif-bridge bridge=xenbr1)\n", 0644);
+	write_file(at("xend-config.sxp"), "# x\n(vif-script vif-bridge bridge=xenbr1)\n");
 	assert_int_equal(xend_settings_load(at("xend-config.sxp"), &s, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s:2: (vif-script ...) takes one value", at("xend-config.sxp"));
 	assert_memory_equal(err, want, strlen(want));
@@ -129,14 +97,14 @@ static void test_install_fills_only_whats_missing(void **state)
 {
 	(void)state;
 	mkdir(at("hotplug"), 0755);
-	write_file(at("hotplug/vif-bridge"), "#!/bin/sh\necho shipped\n", 0755);
-	write_file(at("hotplug/network-bridge"), "#!/bin/sh\n", 0755);
-	write_file(at("hotplug/xen-network-common.sh"), "# sourced\n", 0644);
+	write_file_mode(at("hotplug/vif-bridge"), "#!/bin/sh\necho shipped\n", 0755);
+	write_file_mode(at("hotplug/network-bridge"), "#!/bin/sh\n", 0755);
+	write_file_mode(at("hotplug/xen-network-common.sh"), "# sourced\n", 0644);
 	mkdir(at("hotplug/subfolder"), 0755);
 	/* The administrator's own vif-bridge is there already. */
 	mkdir(at("etc"), 0755);
 	mkdir(at("etc/scripts"), 0755);
-	write_file(at("etc/scripts/vif-bridge"), "#!/bin/sh\necho mine\n", 0700);
+	write_file_mode(at("etc/scripts/vif-bridge"), "#!/bin/sh\necho mine\n", 0700);
 	char err[512] = "";
 	assert_int_equal(scripts_install(at("hotplug"), at("etc/scripts"), err, sizeof(err)), 2);
 	char *mine = read_file(at("etc/scripts/vif-bridge"));
@@ -161,7 +129,7 @@ static void test_install_fills_only_whats_missing(void **state)
 static int run(const char *setting, const char *action, char *const *env, int timeout_ms, char *err, size_t errlen)
 {
 	struct hotplug_script s;
-	assert_int_equal(hotplug_script_resolve(dir, setting, &s), 0);
+	assert_int_equal(hotplug_script_resolve(scratch_dir, setting, &s), 0);
 	int r = hotplug_run(&s, action, env, at("xen-hotplug.log"), timeout_ms, err, errlen);
 	hotplug_script_free(&s);
 	return r;
@@ -188,18 +156,18 @@ static void test_resolve(void **state)
 static void test_script_gets_its_arguments_and_environment(void **state)
 {
 	(void)state;
-	write_file(at("vif-test"),
-		   "#!/bin/sh\n"
-		   "echo \"args: $*\"\n"
-		   "echo \"env: $XENBUS_PATH $vif $domain $devid\"\n"
-		   "echo \"path: ${PATH:+set}\"\n"
-		   "ls /proc/self/fd | wc -l | sed 's/^/fds: /'\n",
-		   0755);
+	write_file_mode(at("vif-test"),
+			"#!/bin/sh\n"
+			"echo \"args: $*\"\n"
+			"echo \"env: $XENBUS_PATH $vif $domain $devid\"\n"
+			"echo \"path: ${PATH:+set}\"\n"
+			"ls /proc/self/fd | wc -l | sed 's/^/fds: /'\n",
+			0755);
 	char e0[] = "XENBUS_PATH=backend/vif/3/1", e1[] = "vif=vif3.1", e2[] = "domain=web", e3[] = "devid=1";
 	char *env[] = { e0, e1, e2, e3, NULL };
 	char err[512] = "";
 	assert_int_equal(run("vif-test bridge=xenbr1", "online", env, 10000, err, sizeof(err)), 0);
-	char *log = read_file(at("xen-hotplug.log"));
+	char *log = hotplug_log();
 	/* What xend ran, then what the script printed. */
 	assert_non_null(strstr(log, "/vif-test online bridge=xenbr1 (XENBUS_PATH=backend/vif/3/1 vif=vif3.1"));
 	assert_non_null(strstr(log, "args: online bridge=xenbr1\n"));
@@ -215,32 +183,32 @@ static void test_script_gets_its_arguments_and_environment(void **state)
 static void test_failure_says_the_last_line(void **state)
 {
 	(void)state;
-	write_file(at("vif-fails"),
-		   "#!/bin/sh\n"
-		   "echo 'to stdout'\n"
-		   "echo 'first complaint' >&2\n"
-		   "echo 'Could not find bridge device xenbr9' >&2\n"
-		   "exit 1\n",
-		   0755);
+	write_file_mode(at("vif-fails"),
+			"#!/bin/sh\n"
+			"echo 'to stdout'\n"
+			"echo 'first complaint' >&2\n"
+			"echo 'Could not find bridge device xenbr9' >&2\n"
+			"exit 1\n",
+			0755);
 	char err[512] = "", want[512];
 	unlink(at("xen-hotplug.log"));
 	assert_int_equal(run("vif-fails", "online", NULL, 10000, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s online failed: Could not find bridge device xenbr9", at("vif-fails"));
 	assert_string_equal(err, want);
-	char *log = read_file(at("xen-hotplug.log"));
+	char *log = hotplug_log();
 	assert_non_null(strstr(log, "to stdout\n"));
 	assert_non_null(strstr(log, "first complaint\nCould not find bridge device xenbr9\n"));
 	free(log);
 	/* Nothing on stderr: the exit status; no newline at its end: still a line. */
-	write_file(at("quiet"), "#!/bin/sh\nexit 3\n", 0755);
+	write_file_mode(at("quiet"), "#!/bin/sh\nexit 3\n", 0755);
 	assert_int_equal(run("quiet", "offline", NULL, 10000, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s offline failed: exit status 3", at("quiet"));
 	assert_string_equal(err, want);
-	write_file(at("terse"), "#!/bin/sh\nprintf 'no bridge' >&2\nexit 1\n", 0755);
+	write_file_mode(at("terse"), "#!/bin/sh\nprintf 'no bridge' >&2\nexit 1\n", 0755);
 	assert_int_equal(run("terse", "online", NULL, 10000, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "online failed: no bridge"));
 	/* The log has each line once, whole, and no blank ones. */
-	log = read_file(at("xen-hotplug.log"));
+	log = hotplug_log();
 	assert_non_null(strstr(log, "/terse online\nno bridge\n"));
 	assert_null(strstr(log, "\n\n"));
 	free(log);
@@ -260,7 +228,8 @@ static void test_a_hanging_script_is_killed(void **state)
 {
 	(void)state;
 	/* It and what it started: the child would keep the pipe open. */
-	write_file(at("vif-hangs"), "#!/bin/sh\necho started >&2\nsleep 60 &\necho $! > \"$0.child\"\nsleep 60\n", 0755);
+	write_file_mode(at("vif-hangs"), "#!/bin/sh\necho started >&2\nsleep 60 &\necho $! > \"$0.child\"\nsleep 60\n",
+			0755);
 	char err[512] = "";
 	assert_int_equal(run("vif-hangs", "online", NULL, 300, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "vif-hangs online failed: it did not finish in 1 s and was killed"));
@@ -274,7 +243,7 @@ static void test_a_hanging_script_is_killed(void **state)
 		char stat_path[64], *st;
 		snprintf(stat_path, sizeof(stat_path), "/proc/%d/stat", (int)pid);
 		st = read_file(stat_path);
-		alive = st[0] && !strstr(st, ") Z ");
+		alive = st && !strstr(st, ") Z ");
 		free(st);
 		if (alive)
 			usleep(10000);
@@ -287,7 +256,7 @@ static void test_a_hanging_script_is_killed(void **state)
 static void test_a_script_that_leaves_a_daemon(void **state)
 {
 	(void)state;
-	write_file(at("network-daemon"), "#!/bin/sh\nsleep 5 &\necho ok\nexit 0\n", 0755);
+	write_file_mode(at("network-daemon"), "#!/bin/sh\nsleep 5 &\necho ok\nexit 0\n", 0755);
 	char err[512] = "";
 	assert_int_equal(run("network-daemon", "start", NULL, 2000, err, sizeof(err)), 0);
 }
@@ -295,16 +264,16 @@ static void test_a_script_that_leaves_a_daemon(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_settings_default_without_a_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_settings_as_written, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_settings_errors_name_file_and_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_install_fills_only_whats_missing, setup, teardown),
+		scratch_unit_test(test_settings_default_without_a_file),
+		scratch_unit_test(test_settings_as_written),
+		scratch_unit_test(test_settings_errors_name_file_and_line),
+		scratch_unit_test(test_install_fills_only_whats_missing),
 		cmocka_unit_test(test_resolve),
-		cmocka_unit_test_setup_teardown(test_script_gets_its_arguments_and_environment, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failure_says_the_last_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_script, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_a_hanging_script_is_killed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_a_script_that_leaves_a_daemon, setup, teardown),
+		scratch_unit_test(test_script_gets_its_arguments_and_environment),
+		scratch_unit_test(test_failure_says_the_last_line),
+		scratch_unit_test(test_missing_script),
+		scratch_unit_test(test_a_hanging_script_is_killed),
+		scratch_unit_test(test_a_script_that_leaves_a_daemon),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,31 +16,13 @@
 #include "control.h"
 #include "xend.h"
 
-static char dir[64];
+#include "scratch_dir.h"
 
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_xend_logging.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
+/* Writes the test's xend-config.sxp; its path. */
 static const char *config_file(const char *text)
 {
-	static char path[128];
-	snprintf(path, sizeof(path), "%s/xend-config.sxp", dir);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	const char *path = at("xend-config.sxp");
+	write_file(path, text);
 	return path;
 }
 
@@ -90,12 +72,10 @@ static void test_logfile_path(void **state)
 static void test_log_prepare_makes_its_folder(void **state)
 {
 	(void)state;
-	char path[256], err[256];
-	snprintf(path, sizeof(path), "%s/a/b/xend.log", dir);
-	assert_int_equal(xend_log_prepare(path, err, sizeof(err)), 0);
-	assert_int_equal(access(path, W_OK), 0);
-	snprintf(path, sizeof(path), "%s/a/b/xend.log/no", dir);
-	assert_int_equal(xend_log_prepare(path, err, sizeof(err)), -1);
+	char err[256];
+	assert_int_equal(xend_log_prepare(at("a/b/xend.log"), err, sizeof(err)), 0);
+	assert_int_equal(access(at("a/b/xend.log"), W_OK), 0);
+	assert_int_equal(xend_log_prepare(at("a/b/xend.log/no"), err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "cannot open the log"));
 }
 
@@ -104,12 +84,10 @@ static void test_xm_finds_the_socket_xend_config_names(void **state)
 {
 	(void)state;
 	config_file("(xend-unix-server no)\n(xend-unix-path /srv/run/xend-socket)\n");
-	setenv("XENON_CONFIG_DIR", dir, 1);
+	setenv("XENON_CONFIG_DIR", scratch_dir, 1);
 	assert_string_equal(control_xend_path(), "/srv/run/xend-socket");
 	assert_false(control_xend_unix_server());
-	char want[128];
-	snprintf(want, sizeof(want), "%s/xend-config.sxp", dir);
-	assert_string_equal(control_xend_config(), want);
+	assert_string_equal(control_xend_config(), at("xend-config.sxp"));
 }
 
 int main(void)
@@ -121,5 +99,5 @@ int main(void)
 		cmocka_unit_test(test_log_prepare_makes_its_folder),
 		cmocka_unit_test(test_xm_finds_the_socket_xend_config_names),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -21,6 +21,8 @@
 #include "control.h"
 #include "xend.h"
 
+#include "scratch_dir.h"
+
 struct xend xend;
 
 /* ---- the rest of xend, stubbed ---- */
@@ -106,24 +108,18 @@ int store_write_paths(const struct store_node *nodes, size_t n)
 
 /* ---- requests, as xm sends them ---- */
 
-static char state_dir[64];
-
+/* xend's state folder is the test's own. */
 static int setup(void **state)
 {
-	(void)state;
-	snprintf(state_dir, sizeof(state_dir), "/tmp/test_xend_managed.XXXXXX");
-	xend.state_dir = state_dir;
-	return mkdtemp(state_dir) ? 0 : -1;
+	xend.state_dir = scratch_dir;
+	return scratch_setup(state);
 }
 
 static int teardown(void **state)
 {
-	(void)state;
 	while (xend.domains)
 		remove_domain(xend.domains);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state_dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_teardown(state);
 }
 
 /* Hands `request` (consumed) to `handler`; its reply. */
@@ -187,6 +183,15 @@ static json_t *inactive_named(const char *name)
 	return found;
 }
 
+/* The UUID xend gave the inactive domain `name`. */
+static void inactive_uuid(const char *name, char uuid[37])
+{
+	json_t *d = inactive_named(name);
+	assert_non_null(d);
+	snprintf(uuid, 37, "%s", json_string_value(json_object_get(d, "uuid")));
+	json_decref(d);
+}
+
 static bool has_inactive(const char *name)
 {
 	json_t *d = inactive_named(name);
@@ -196,16 +201,19 @@ static bool has_inactive(const char *name)
 
 static char *definition_text(const char *uuid)
 {
-	char path[256];
-	snprintf(path, sizeof(path), "%s/domains/%s/config.json", state_dir, uuid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char *text = calloc(1, 8192);
-	size_t n = fread(text, 1, 8191, f);
-	text[n] = '\0';
-	fclose(f);
-	return text;
+	char name[128];
+	snprintf(name, sizeof(name), "domains/%s/config.json", uuid);
+	return read_file(at(name));
+}
+
+/* A definition written by hand, as it would lie on the disk. */
+static void write_definition(const char *uuid, const char *text)
+{
+	char name[128];
+	snprintf(name, sizeof(name), "domains/%s", uuid);
+	assert_int_equal(mkdir(at(name), 0755), 0);
+	snprintf(name, sizeof(name), "domains/%s/config.json", uuid);
+	write_file(at(name), text);
 }
 
 static void test_new_keeps_and_lists_a_domain_not_started(void **state)
@@ -265,15 +273,13 @@ static void test_new_checks_the_config_and_the_name(void **state)
 static void test_new_with_the_same_uuid_replaces_the_config(void **state)
 {
 	(void)state;
-	json_t *web = inactive_named("web");
 	char uuid[37];
-	snprintf(uuid, sizeof(uuid), "%s", json_string_value(json_object_get(web, "uuid")));
-	json_decref(web);
+	inactive_uuid("web", uuid);
 	json_t *again = config_named("web");
 	json_object_set_new(again, "uuid", json_string(uuid));
 	json_object_set_new(again, "memory", json_integer(384));
 	assert_string_equal(error_of(do_new, new_request(again)), "");
-	web = inactive_named("web");
+	json_t *web = inactive_named("web");
 	assert_int_equal(json_integer_value(json_object_get(web, "memory")), 384);
 	json_decref(web);
 	json_t *all = inactive();
@@ -284,10 +290,8 @@ static void test_new_with_the_same_uuid_replaces_the_config(void **state)
 static void test_start_runs_it_and_its_end_lists_it_again(void **state)
 {
 	(void)state;
-	json_t *web = inactive_named("web");
 	char uuid[37];
-	snprintf(uuid, sizeof(uuid), "%s", json_string_value(json_object_get(web, "uuid")));
-	json_decref(web);
+	inactive_uuid("web", uuid);
 
 	json_t *reply = ask(do_start, json_pack("{s:s, s:s, s:b}", "op", "start", "domain", "web", "paused", 1));
 	assert_true(json_is_true(json_object_get(reply, "ok")));
@@ -334,19 +338,10 @@ static void test_a_new_xend_reads_the_definitions_back(void **state)
 {
 	(void)state;
 	/* One written by hand, and one that is not a definition at all. */
-	char dir[256], path[300];
-	snprintf(dir, sizeof(dir), "%s/domains/11111111-2222-4333-8444-555555555555", state_dir);
-	assert_int_equal(mkdir(dir, 0755), 0);
-	snprintf(path, sizeof(path), "%s/config.json", dir);
-	FILE *f = fopen(path, "w");
-	fputs("{\"name\": \"mail\", \"uuid\": \"11111111-2222-4333-8444-555555555555\", \"memory\": 64, \"vcpus\": 1}", f);
-	fclose(f);
-	snprintf(dir, sizeof(dir), "%s/domains/11111111-2222-4333-8444-666666666666", state_dir);
-	assert_int_equal(mkdir(dir, 0755), 0);
-	snprintf(path, sizeof(path), "%s/config.json", dir);
-	f = fopen(path, "w");
-	fputs("{\"name\": \"broken\"", f);
-	fclose(f);
+	write_definition("11111111-2222-4333-8444-555555555555",
+			 "{\"name\": \"mail\", \"uuid\": \"11111111-2222-4333-8444-555555555555\","
+			 " \"memory\": 64, \"vcpus\": 1}");
+	write_definition("11111111-2222-4333-8444-666666666666", "{\"name\": \"broken\"");
 
 	managed_load_all();
 	json_t *mail = inactive_named("mail");
@@ -411,17 +406,15 @@ static void test_rename_of_a_running_domain_follows_the_name(void **state)
 static void test_delete_forgets_it(void **state)
 {
 	(void)state;
-	json_t *web = inactive_named("web");
 	char uuid[37];
-	snprintf(uuid, sizeof(uuid), "%s", json_string_value(json_object_get(web, "uuid")));
-	json_decref(web);
+	inactive_uuid("web", uuid);
 	assert_string_equal(error_of(do_delete, named("delete", "web")), "");
 	assert_false(has_inactive("web"));
 	assert_null(definition_text(uuid));
-	char dir[256];
+	char name[128];
 	struct stat st;
-	snprintf(dir, sizeof(dir), "%s/domains/%s", state_dir, uuid);
-	assert_int_not_equal(stat(dir, &st), 0);
+	snprintf(name, sizeof(name), "domains/%s", uuid);
+	assert_int_not_equal(stat(at(name), &st), 0);
 	/* Its name is free again. */
 	assert_string_equal(error_of(do_new, new_request(config_named("web"))), "");
 }

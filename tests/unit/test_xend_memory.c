@@ -14,49 +14,38 @@
 
 #include "memory.h"
 
-static char path[64];
+#include "scratch_dir.h"
 
-/* A /proc file of `text`, at `path`. */
-static void proc_file(const char *text)
+/* A /proc file of `text`; its path. */
+static const char *proc_file(const char *text)
 {
-	snprintf(path, sizeof(path), "/tmp/test_xend_memory.XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-}
-
-static int remove_file(void **state)
-{
-	(void)state;
-	if (path[0])
-		unlink(path);
-	path[0] = '\0';
-	return 0;
+	const char *path = at("proc-file");
+	write_file(path, text);
+	return path;
 }
 
 static void test_memavailable_is_read_in_mib(void **state)
 {
 	(void)state;
-	proc_file("MemTotal:        2014840 kB\nMemFree:          982672 kB\nMemAvailable:    1540096 kB\n"
-		  "Buffers:            2240 kB\n");
-	assert_int_equal(memory_host_available_mb(path), 1504);
+	const char *meminfo = proc_file("MemTotal:        2014840 kB\nMemFree:          982672 kB\n"
+					"MemAvailable:    1540096 kB\nBuffers:            2240 kB\n");
+	assert_int_equal(memory_host_available_mb(meminfo), 1504);
 }
 
 static void test_no_memavailable_is_minus_one(void **state)
 {
 	(void)state;
-	proc_file("MemTotal:        2014840 kB\nMemAvailableX:   1 kB\n");
-	assert_int_equal(memory_host_available_mb(path), -1);
+	const char *meminfo = proc_file("MemTotal:        2014840 kB\nMemAvailableX:   1 kB\n");
+	assert_int_equal(memory_host_available_mb(meminfo), -1);
 	assert_int_equal(memory_host_available_mb("/nonexistent/meminfo"), -1);
 }
 
 static void test_a_vmms_guest_ram_is_its_rssshmem(void **state)
 {
 	(void)state;
-	proc_file("Name:\txenon-vmm\nVmRSS:\t  270000 kB\nRssAnon:\t    7856 kB\nRssFile:\t    2000 kB\n"
-		  "RssShmem:\t  262144 kB\n");
-	assert_int_equal(memory_resident_mb(path), 256);
+	const char *status = proc_file("Name:\txenon-vmm\nVmRSS:\t  270000 kB\nRssAnon:\t    7856 kB\n"
+				       "RssFile:\t    2000 kB\nRssShmem:\t  262144 kB\n");
+	assert_int_equal(memory_resident_mb(status), 256);
 	assert_int_equal(memory_resident_mb("/proc/0/status"), 0);
 }
 
@@ -115,13 +104,13 @@ static void test_a_maximum_is_not_below_the_target(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_memavailable_is_read_in_mib, remove_file),
-		cmocka_unit_test_teardown(test_no_memavailable_is_minus_one, remove_file),
-		cmocka_unit_test_teardown(test_a_vmms_guest_ram_is_its_rssshmem, remove_file),
+		cmocka_unit_test(test_memavailable_is_read_in_mib),
+		cmocka_unit_test(test_no_memavailable_is_minus_one),
+		cmocka_unit_test(test_a_vmms_guest_ram_is_its_rssshmem),
 		cmocka_unit_test(test_what_a_domain_may_still_take),
 		cmocka_unit_test(test_dom0_min_mem_is_kept),
 		cmocka_unit_test(test_a_target_lies_between_16_mib_and_the_maximum),
 		cmocka_unit_test(test_a_maximum_is_not_below_the_target),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -4,7 +4,6 @@
  * and a kernel and ramdisk to point them at. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,29 +20,17 @@
 #include "config.h"
 #include "domain_config.h"
 
+#include "scratch_dir.h"
+
 static char err[512];
-static char tmpdir[] = "/tmp/test_xm_config.XXXXXX";
 static char old_cwd[PATH_MAX];
-
-static void write_file(const char *path, const char *text, size_t len)
-{
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
-static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	return remove(path);
-}
 
 static int setup(void **state)
 {
-	if (!getcwd(old_cwd, sizeof(old_cwd)) || !mkdtemp(tmpdir) || chdir(tmpdir) < 0)
+	if (!getcwd(old_cwd, sizeof(old_cwd)) || scratch_setup(state) < 0 || chdir(scratch_dir) < 0)
 		return -1;
-	write_file("vmlinuz", "kernel", 6);
-	write_file("initrd.img", "ramdisk", 7);
+	write_file("vmlinuz", "kernel");
+	write_file("initrd.img", "ramdisk");
 	return mkdir("etc", 0755);
 }
 
@@ -51,7 +38,7 @@ static int teardown(void **state)
 {
 	if (chdir(old_cwd) < 0)
 		return -1;
-	return nftw(tmpdir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	return scratch_teardown(state);
 }
 
 /* ---- Helpers for the parser ---- */
@@ -656,12 +643,12 @@ static void file_size_is_capped(void **state)
 	memset(text, '#', 2 * len);
 	for (size_t i = 63; i < 2 * len; i += 64)
 		text[i] = '\n';
-	write_file("max.cfg", text, len);
+	write_bytes("max.cfg", text, len);
 	struct xmc_file *f = xmc_parse_file("max.cfg", NULL, 0, err, sizeof(err));
 	assert_non_null(f);
 	xmc_free(f);
 
-	write_file("big.cfg", text, 2 * len);
+	write_bytes("big.cfg", text, 2 * len);
 	f = xmc_parse_file("big.cfg", NULL, 0, err, sizeof(err));
 	assert_null(f);
 	assert_string_equal(err, "big.cfg: larger than 1 MiB, too large for a config file");
@@ -717,7 +704,7 @@ static void repr_quotes_for_messages(void **state)
 
 static int load_with(const char *text, char *const *defines, size_t n, struct xm_domain_config *c)
 {
-	write_file("vm.cfg", text, strlen(text));
+	write_file("vm.cfg", text);
 	return xm_domain_config_load("vm.cfg", defines, n, c, err, sizeof(err));
 }
 
@@ -1054,8 +1041,8 @@ static void domain_vcpus_and_cpus(void **state)
 
 static void finding_configs(void **state)
 {
-	write_file("local.cfg", "", 0);
-	write_file("etc/shared", "", 0);
+	write_file("local.cfg", "");
+	write_file("etc/shared", "");
 	char *etc = here("etc");
 	assert_int_equal(setenv("XENON_CONFIG_DIR", etc, 1), 0);
 
@@ -1076,7 +1063,7 @@ static void finding_configs(void **state)
 	assert_int_equal(errno, ENOENT);
 	assert_null(xm_config_find(""));
 	/* A folder here named like the config does not hide /etc/xen's file. */
-	write_file("etc/bench", "", 0);
+	write_file("etc/bench", "");
 	assert_int_equal(mkdir("bench", 0755), 0);
 	path = xm_config_find("bench");
 	assert_true(asprintf(&want, "%s/bench", etc) > 0);
