@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# emuhost: --cpus 2
 # xendomains, as the host's boot and shutdown run it: two guests' configs
 # linked in an auto folder; `xendomains start` boots both, and a second
 # start does not start them twice; `xendomains status` sees them; `xm
