@@ -24,6 +24,11 @@ static struct {
 	char path[PATH_MAX];
 	off_t max_bytes;
 	unsigned backups;
+	/* The file was rotated but could not be opened again: descriptor 2 is
+	 * still the full file, now PATH.1. Rotating again would shift every
+	 * backup out within a few lines, so until PATH opens, lines go on to
+	 * the old file. */
+	bool reopen_pending;
 	pthread_mutex_t lock;
 } file = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -109,6 +114,7 @@ int log_to_file(const char *path, off_t max_bytes, unsigned backups)
 		snprintf(file.path, sizeof(file.path), "%s", path);
 		file.max_bytes = max_bytes;
 		file.backups = backups;
+		file.reopen_pending = false;
 	}
 	int e = errno;
 	pthread_mutex_unlock(&file.lock);
@@ -117,16 +123,21 @@ int log_to_file(const char *path, off_t max_bytes, unsigned backups)
 }
 
 /* With the lock held: rotates the file if `adding` bytes would take it to
- * its limit. A file that cannot be rotated is written on, so that no
- * message is lost for it. */
+ * its limit. A file that cannot be rotated, or not opened again after it
+ * was (no descriptor, no space), is written on, so that no message and no
+ * backup is lost for it. */
 static void rotate_if_full(size_t adding)
 {
+	if (file.reopen_pending) {
+		file.reopen_pending = open_as_stderr(file.path) < 0;
+		return;
+	}
 	struct stat st;
 	if (file.max_bytes <= 0 || fstat(STDERR_FILENO, &st) < 0 || st.st_size == 0 ||
 	    st.st_size + (off_t)adding < file.max_bytes)
 		return;
 	if (log_rotate(file.path, file.backups) == 0)
-		open_as_stderr(file.path);
+		file.reopen_pending = open_as_stderr(file.path) < 0;
 }
 
 static void file_line(enum log_level level, const char *msg)

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -179,6 +181,56 @@ static void test_file_mode_levels_format_and_rotation(void **state)
 	free(text);
 }
 
+/* Every open fails with EMFILE from here on, root or not: the limit is
+ * the lowest free descriptor. The limit as it was, into *saved. */
+static void no_more_descriptors(struct rlimit *saved)
+{
+	int lowest = fcntl(STDIN_FILENO, F_DUPFD, 0);
+	assert_true(lowest >= 0);
+	close(lowest);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, saved), 0);
+	struct rlimit tight = { .rlim_cur = (rlim_t)lowest, .rlim_max = saved->rlim_max };
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &tight), 0);
+}
+
+static void test_a_log_that_cannot_be_reopened_keeps_its_backups(void **state)
+{
+	(void)state;
+	char log[256];
+	snprintf(log, sizeof(log), "%s", at("d.log")); /* at() reuses its buffers */
+	char full[300];
+	memset(full, 'x', sizeof(full) - 2);
+	full[sizeof(full) - 2] = '\n';
+	full[sizeof(full) - 1] = 0;
+	write_file(log, full);
+	write_file(at("d.log.1"), "second\n");
+	write_file(at("d.log.2"), "first\n");
+	assert_int_equal(log_to_file(log, 300, 2), 0);
+
+	/* The first line rotates the full file; the new one cannot be opened. */
+	struct rlimit saved;
+	no_more_descriptors(&saved);
+	for (int i = 0; i < 10; i++)
+		log_err("while no file opens, %d", i);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+
+	/* One rotation, not ten: the newest backup still there, and every line
+	 * of the failure in the file that was full. */
+	assert_file(at("d.log.2"), "second\n");
+	assert_int_equal(lines_in(at("d.log.1")), 1 + 10);
+	char *text = read_file(at("d.log.1"));
+	assert_non_null(strstr(text, "while no file opens, 9\n"));
+	free(text);
+
+	/* Descriptors again: the next line opens the log afresh. */
+	log_err("descriptors again");
+	assert_int_equal(lines_in(log), 1);
+	text = read_file(log);
+	assert_non_null(strstr(text, "descriptors again\n"));
+	free(text);
+	assert_int_equal(lines_in(at("d.log.1")), 1 + 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_rotation_without_backups_starts_afresh),
 		/* Last: from here on, stderr is the log. */
 		cmocka_unit_test(test_file_mode_levels_format_and_rotation),
+		cmocka_unit_test(test_a_log_that_cannot_be_reopened_keeps_its_backups),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
