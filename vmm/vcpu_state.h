@@ -16,8 +16,11 @@ struct vcpu_state {
 	struct kvm_mp_state mp_state; /* halted, waiting for INIT/SIPI, ... (xm vcpu-list's online) */
 };
 
-/* How long a vCPU's thread has to answer before vcpu_state_get gives up. */
-#define VCPU_STATE_TIMEOUT_S 10
+/* How long a vCPU's thread has to answer before vcpu_state_get gives up. A
+ * kicked thread answers in milliseconds; the control thread asks each vCPU
+ * in turn and xend waits 10 s for the whole reply, so a vCPU that does not
+ * answer must not take more than a share of that. */
+#define VCPU_STATE_TIMEOUT_S 2
 
 /* vCPU `v`'s registers. While its thread runs, that thread is kicked out of
  * KVM_RUN (or woken in the pause wait) and answers; before it starts or

@@ -25,27 +25,22 @@ size_t reservation_apply(struct guest_memory *m, unsigned op, unsigned order, co
 	return done;
 }
 
-/* The extents [start, nr) of the guest's list, a batch at a time: the
- * number done, counted from 0. */
-static long apply_all(struct vcpu *v, unsigned op, const struct xen_memory_reservation *r, uint64_t start)
+/* The extents [start, nr) of the guest's list, EXTENT_BATCH at most: the
+ * number done, counted from 0. Xen preempts a longer list and carries on
+ * through a continuation; we stop after one batch (as many as Linux's
+ * balloon ever sends in one call) and answer how many were done, so that
+ * a guest cannot hold its vCPU inside one hypercall, out of reach of a
+ * pause or a dump, with a list of millions. */
+static long apply_batch(struct vcpu *v, unsigned op, const struct xen_memory_reservation *r, uint64_t start)
 {
-	struct guest_memory *m = &v->dom->mem;
 	xen_pfn_t gfns[EXTENT_BATCH];
-	uint64_t done = start;
-
-	while (done < r->nr_extents) {
-		size_t want = r->nr_extents - done < EXTENT_BATCH ? (size_t)(r->nr_extents - done) : EXTENT_BATCH;
-		uint64_t at = (uint64_t)(uintptr_t)r->extent_start.p + done * sizeof(xen_pfn_t);
-		/* A list the guest cannot show us ends the call there, as in
-		 * Xen: what was done stays done. */
-		if (copy_from_guest(v, at, gfns, want * sizeof(xen_pfn_t)))
-			break;
-		size_t n = reservation_apply(m, op, r->extent_order, gfns, want);
-		done += n;
-		if (n < want)
-			break;
-	}
-	return (long)done;
+	size_t want = r->nr_extents - start < EXTENT_BATCH ? (size_t)(r->nr_extents - start) : EXTENT_BATCH;
+	uint64_t at = (uint64_t)(uintptr_t)r->extent_start.p + start * sizeof(xen_pfn_t);
+	/* A list the guest cannot show us ends the call there, as in Xen:
+	 * what was done stays done. */
+	if (copy_from_guest(v, at, gfns, want * sizeof(xen_pfn_t)))
+		return (long)start;
+	return (long)(start + reservation_apply(&v->dom->mem, op, r->extent_order, gfns, want));
 }
 
 long reservation_op(struct vcpu *v, uint64_t cmd, uint64_t arg)
@@ -67,7 +62,7 @@ long reservation_op(struct vcpu *v, uint64_t cmd, uint64_t arg)
 	if (r.extent_order > RESERVATION_MAX_ORDER || start >= r.nr_extents ||
 	    r.nr_extents > (UINT64_MAX >> MEMOP_EXTENT_SHIFT))
 		return (long)start;
-	long done = apply_all(v, op, &r, start);
+	long done = apply_batch(v, op, &r, start);
 	if (done >= 0 && (uint64_t)done < r.nr_extents)
 		log_debug("memory_op %u: %ld of %llu extents of order %u done", op, done,
 			  (unsigned long long)r.nr_extents, r.extent_order);
