@@ -86,7 +86,7 @@ static int parse_domain(struct xt_domain *d, json_t *j, char *err, size_t errlen
 	json_t *domid = json_object_get(j, "domid");
 	if (!json_is_object(j) || !json_is_integer(domid) || json_integer_value(domid) < 0 ||
 	    json_integer_value(domid) > UINT32_MAX) {
-		snprintf(err, errlen, "xend listed a domain without a domain ID");
+		snprintf(err, errlen, "xend listed a domain without a valid domain ID");
 		return -1;
 	}
 	d->domid = (uint32_t)json_integer_value(domid);
@@ -118,6 +118,10 @@ int xt_frame_from_list(struct xt_frame *f, json_t *domains, char *err, size_t er
 	size_t i;
 	json_t *j;
 	json_array_foreach(domains, i, j) {
+		/* A managed domain that is not running (xm new) has no ID and
+		 * nothing to monitor: Xen's xentop showed only running ones. */
+		if (json_is_object(j) && !json_object_get(j, "domid"))
+			continue;
 		if (parse_domain(&f->domains[f->n++], j, err, errlen) < 0) {
 			xt_frame_free(f);
 			return -1;

@@ -157,6 +157,25 @@ static void test_cpu_percent_over_the_interval(void **state)
 	xt_frame_free(&without);
 }
 
+/* xend lists managed domains that are not running (xm new) without an ID;
+ * xentop shows the running ones and goes on. */
+static void test_inactive_managed_domains_are_left_out(void **state)
+{
+	(void)state;
+	json_t *j = json("[{\"domid\": 0, \"name\": \"Domain-0\", \"memory\": 1024, \"state\": \"r-----\"},"
+			 " {\"name\": \"defined\", \"memory\": 256, \"state\": \"------\"},"
+			 " {\"domid\": 3, \"name\": \"web\", \"memory\": 128, \"state\": \"-b----\"}]");
+	struct xt_frame f;
+	char err[256];
+	assert_int_equal(xt_frame_from_list(&f, j, err, sizeof(err)), 0);
+	json_decref(j);
+	assert_int_equal(f.n, 2);
+	assert_string_equal(f.domains[0].name, "Domain-0");
+	assert_string_equal(f.domains[1].name, "web");
+	assert_int_equal(f.domains[1].domid, 3);
+	xt_frame_free(&f);
+}
+
 static void test_summary_counts_each_state_once(void **state)
 {
 	(void)state;
@@ -318,9 +337,9 @@ static void test_what_xend_must_give(void **state)
 	(void)state;
 	struct xt_frame f;
 	char err[256];
-	json_t *j = json("[{\"name\": \"nameless\"}]");
+	json_t *j = json("[{\"domid\": \"one\", \"name\": \"nameless\"}]");
 	assert_int_equal(xt_frame_from_list(&f, j, err, sizeof(err)), -1);
-	assert_string_equal(err, "xend listed a domain without a domain ID");
+	assert_string_equal(err, "xend listed a domain without a valid domain ID");
 	json_decref(j);
 	j = json("{\"domains\": 1}");
 	assert_int_equal(xt_frame_from_list(&f, j, err, sizeof(err)), -1);
@@ -346,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_batch_frames_are_xens_table),
 		cmocka_unit_test(test_cpu_percent_over_the_interval),
 		cmocka_unit_test(test_summary_counts_each_state_once),
+		cmocka_unit_test(test_inactive_managed_domains_are_left_out),
 		cmocka_unit_test(test_device_and_vcpu_lines),
 		cmocka_unit_test(test_online_vcpus_five_a_line),
 		cmocka_unit_test(test_sort_orders),
