@@ -12,8 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The largest message: a list of a thousand domains fits. */
-#define CONTROL_MAX_MSG (16 << 20)
+/* The largest message: a list of a couple of thousand domains. Linux puts
+ * all but 68 KiB of a SOCK_SEQPACKET message in one kmalloc'd block, whose
+ * limit is 4 MiB. */
+#define CONTROL_MAX_MSG (3 << 20)
 #define CONTROL_MAX_FDS 8
 
 /* The run folder and the paths in it. Returned strings are static. */
