@@ -88,6 +88,20 @@ void balloon_mem_set(int fd, struct xdomain *d, json_t *req)
 		control_reply_error(fd, "%s", err);
 		return;
 	}
+	/* The guest's RAM is what it booted with: its balloon can give pages
+	 * back and take them again, never add more (as a Xen 3 guest without
+	 * memory hotplug). A target above would be recorded but never met. */
+	json_t *info = domain_info(d);
+	uint64_t booted = (uint64_t)json_integer_value(json_object_get(info, "memory_mb"));
+	json_decref(info);
+	if (booted && target > booted) {
+		control_reply_error(fd,
+				    "domain %s booted with %" PRIu64 " MiB and cannot grow past it (its balloon gives "
+				    "memory back and takes it again); memory = %" PRIu64 " in its config and a restart "
+				    "give it more",
+				    d->name, booted, target);
+		return;
+	}
 	snprintf(what, sizeof(what), "grow domain %s from %" PRIu64 " to %" PRIu64 " MiB", d->name, d->memory_mb,
 		 target);
 	if (target > d->memory_mb && balloon_host_room(what, target - d->memory_mb, err, sizeof(err)) < 0) {

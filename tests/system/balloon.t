@@ -126,6 +126,14 @@ is "the guest holds 192 MiB, not 256: MemTotal 64 MiB (65536 kB) below boot" "$(
 ok "xm mem-set balloontest-a 192 (the maximum)" "$xm" mem-set balloontest-a 192
 is "xm list's Mem column shows 192" "$(mem_column balloontest-a)" 192
 
+# --- past the RAM it booted with: maxmem allows it, the guest cannot ---
+ok "xm mem-max balloontest-a 512" "$xm" mem-max balloontest-a 512
+out=$("$xm" mem-set balloontest-a 384 2>&1)
+is "mem-set 384 (under maxmem 512, above the 256 MiB it booted with) fails" "$?" 1
+like "... saying it cannot grow past the RAM it booted with" "$out" 'booted with 256 MiB and cannot grow past it'
+is "... and the Mem column stays 192" "$(mem_column balloontest-a)" 192
+ok "xm mem-max balloontest-a 192 (as before)" "$xm" mem-max balloontest-a 192
+
 # --- the record: a new xend finds the domain's memory as it stands ---
 ok "xend stop" "$xend" stop
 ok "xend start" "$xend" start
