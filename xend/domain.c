@@ -122,10 +122,13 @@ static bool take_config(struct xdomain *d, json_t *config, bool check_files, cha
 	json_int_t maxmem = json_integer_value(json_object_get(config, "maxmem"));
 	json_int_t vcpus = json_integer_value(json_object_get(config, "vcpus"));
 	json_int_t maxvcpus = json_integer_value(json_object_get(config, "maxvcpus")) ?: vcpus;
-	if (!name || !*name || strlen(name) >= sizeof(d->name)) {
-		snprintf(err, errlen, "the domain needs a name of 1 to %zu characters", sizeof(d->name) - 1);
+	if (!name) {
+		snprintf(err, errlen, "the domain needs a name");
 		return false;
 	}
+	/* The name and the UUID name files: its record, its logs, its core dumps. */
+	if (!domain_name_valid(name, err, errlen) || (uuid && !domain_uuid_valid(uuid, err, errlen)))
+		return false;
 	if (!kernel || (check_files && access(kernel, R_OK) < 0)) {
 		snprintf(err, errlen, "kernel %s: %s", kernel ? kernel : "(none)",
 			 kernel ? strerror(errno) : "no kernel given");
@@ -144,7 +147,7 @@ static bool take_config(struct xdomain *d, json_t *config, bool check_files, cha
 		return false;
 	}
 	snprintf(d->name, sizeof(d->name), "%s", name);
-	if (uuid && strlen(uuid) == 36)
+	if (uuid)
 		snprintf(d->uuid, sizeof(d->uuid), "%s", uuid);
 	else
 		make_uuid(d->uuid);

@@ -57,19 +57,6 @@ static struct xdomain *running(const struct managed *m)
 	return NULL;
 }
 
-/* 8-4-4-4-12 hex digits: safe to name a folder after. */
-static bool uuid_valid(const char *s)
-{
-	if (strlen(s) != 36)
-		return false;
-	for (int i = 0; i < 36; i++) {
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-		if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]))
-			return false;
-	}
-	return true;
-}
-
 static void definition_path(const char *uuid, const char *file, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/domains/%s%s%s", xend.state_dir, uuid, file ? "/" : "", file ? file : "");
@@ -153,7 +140,7 @@ void managed_load_all(void)
 		return;
 	struct dirent *e;
 	while ((e = readdir(dh)))
-		if (uuid_valid(e->d_name)) /* UUID.json, a running domain's record, is not */
+		if (domain_uuid_valid(e->d_name, NULL, 0)) /* UUID.json, a running domain's record, is not */
 			load(dir, e->d_name);
 	closedir(dh);
 }
@@ -263,8 +250,8 @@ void do_new(int fd, struct xdomain *unused, json_t *req)
 	const char *name = json_string_value(json_object_get(config, "name"));
 	const char *given = json_string_value(json_object_get(config, "uuid"));
 	char uuid[37];
-	if (given && !uuid_valid(given)) {
-		control_reply_error(fd, "uuid '%s' is not 8-4-4-4-12 hex digits", given);
+	if (given && !domain_uuid_valid(given, err, sizeof(err))) {
+		control_reply_error(fd, "%s", err);
 		return;
 	}
 	if (given)

@@ -14,14 +14,6 @@
 #include "log.h"
 #include "xend.h"
 
-/* As xm's configs take a name (xm/domain_config.c): it names files too. */
-static bool name_valid(const char *name)
-{
-	size_t len = strlen(name);
-	return len >= 1 && len <= 64 &&
-	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == len;
-}
-
 static int rename_in_store(const struct xdomain *d, const char *name, char *err, size_t errlen)
 {
 	char home[64], vm[64];
@@ -43,8 +35,9 @@ void do_rename(int fd, struct xdomain *unused, json_t *req)
 		control_reply_error(fd, "rename needs a domain and its new name");
 		return;
 	}
-	if (!name_valid(name)) {
-		control_reply_error(fd, "'%s' is not a domain name: 1 to 64 letters, digits, '_', '.' or '-'", name);
+	char err[512];
+	if (!domain_name_valid(name, err, sizeof(err))) {
+		control_reply_error(fd, "%s", err);
 		return;
 	}
 	struct xdomain *d = domain_find(which);
@@ -53,7 +46,7 @@ void do_rename(int fd, struct xdomain *unused, json_t *req)
 		control_reply_error(fd, "Domain '%s' does not exist.", which);
 		return;
 	}
-	char err[512], was[sizeof(d->name)];
+	char was[sizeof(d->name)];
 	snprintf(was, sizeof(was), "%s", d ? d->name : which);
 	if (!managed_name_check(name, uuid, err, sizeof(err)) || managed_rename(uuid, name, err, sizeof(err)) < 0) {
 		control_reply_error(fd, "%s", err);

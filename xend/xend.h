@@ -304,6 +304,15 @@ int xend_log_prepare(const char *path, char *err, size_t errlen);
  * 0, or -1 with errno set. */
 int xend_log_open(const char *path, const char *loglevel);
 
+/* domain_names.c: the names and UUIDs xend takes for a domain, which name
+ * files too. */
+#define DOMAIN_NAME_MAX 64 /* struct xdomain's name, less its 0 */
+/* 1 to 64 letters, digits, '_', '.' or '-', not starting with '.' or '-'.
+ * false with why in `err` (if not NULL). */
+bool domain_name_valid(const char *name, char *err, size_t errlen);
+/* 8-4-4-4-12 hex digits. false with why in `err` (if not NULL). */
+bool domain_uuid_valid(const char *uuid, char *err, size_t errlen);
+
 /* managed.c: the domains xend manages (xm new, start, delete): definitions
  * kept in /var/lib/xend/domains/UUID/config.json, listed whether they run
  * or not; a domain runs as the xdomain of its UUID. */

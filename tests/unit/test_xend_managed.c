@@ -365,7 +365,7 @@ static void test_rename_of_a_domain_not_running(void **state)
 			    "VM name 'web' already exists (a domain xend manages: xm start web starts it)");
 	assert_string_equal(error_of(do_rename, json_pack("{s:s, s:s, s:s}", "op", "rename", "domain", "mail", "name",
 							  "a/b")),
-			    "'a/b' is not a domain name: 1 to 64 letters, digits, '_', '.' or '-'");
+			    "'a/b' is not a domain name: 1 to 64 letters, digits, '_', '.' or '-', not starting with '.' or '-'");
 	assert_string_equal(error_of(do_rename, json_pack("{s:s, s:s, s:s}", "op", "rename", "domain", "nosuch",
 							  "name", "x")),
 			    "Domain 'nosuch' does not exist.");
