@@ -54,15 +54,14 @@ static void record_path(const struct xdomain *d, char *buf, size_t len)
 
 void domain_save_record(const struct xdomain *d)
 {
-	char path[512], tmp[520];
+	char path[512];
 	record_path(d, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	json_t *j = json_pack("{s:i, s:s, s:s, s:O, s:I, s:i, s:I, s:i}", "domid", (int)d->domid, "name", d->name,
 			      "uuid", d->uuid, "config", d->config, "start_time", (json_int_t)d->start_time,
 			      "restarts", (int)d->restarts, "burst_start", (json_int_t)d->burst_start, "pid",
 			      (int)d->pid);
-	/* Written aside and renamed: a crash never leaves half a record. */
-	if (json_dump_file(j, tmp, JSON_INDENT(1)) < 0 || rename(tmp, path) < 0)
+	/* Durably: a crash or a power cut never leaves half a record. */
+	if (json_save_durably(j, path) < 0)
 		log_warn("domain %s: cannot keep its record %s: %s", d->name, path, strerror(errno));
 	json_decref(j);
 }

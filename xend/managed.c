@@ -62,16 +62,15 @@ static void definition_path(const char *uuid, const char *file, char *buf, size_
 	snprintf(buf, len, "%s/domains/%s%s%s", xend.state_dir, uuid, file ? "/" : "", file ? file : "");
 }
 
-/* Written aside and renamed: a crash never leaves half a definition. */
+/* Durably: a crash or a power cut never leaves half a definition, nor an
+ * empty one that would lose the domain. */
 static int save(const char *uuid, json_t *config, char *err, size_t errlen)
 {
-	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX];
+	char dir[PATH_MAX], path[PATH_MAX];
 	definition_path(uuid, NULL, dir, sizeof(dir));
 	definition_path(uuid, "config.json", path, sizeof(path));
-	definition_path(uuid, "config.json.new", tmp, sizeof(tmp));
-	if (make_folders(dir) < 0 || json_dump_file(config, tmp, JSON_INDENT(1)) < 0 || rename(tmp, path) < 0) {
+	if (make_folders(dir) < 0 || json_save_durably(config, path) < 0) {
 		snprintf(err, errlen, "cannot keep the domain's definition in %s: %s", path, strerror(errno));
-		unlink(tmp);
 		return -1;
 	}
 	return 0;

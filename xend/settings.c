@@ -138,6 +138,56 @@ int make_folders(const char *dir)
 	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* The folder `path` is in, synced, so that a rename into it lasts. */
+static int sync_folder_of(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path) ?: 1, path) >= (int)sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int r = fsync(fd);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
+int json_save_durably(const json_t *j, const char *path)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	errno = EIO; /* what a dump that fails without a failed write says */
+	int r = json_dumpfd(j, fd, JSON_INDENT(1)) < 0 || fsync(fd) < 0 ? -1 : 0;
+	int e = errno;
+	if (close(fd) < 0 && r == 0) {
+		r = -1;
+		e = errno;
+	}
+	if (r == 0 && rename(tmp, path) < 0) {
+		r = -1;
+		e = errno;
+	}
+	if (r < 0) {
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return sync_folder_of(path);
+}
+
 /* Copies `from` to `to`, which must not exist, with the mode `mode`: written
  * aside and linked into place, so neither half a script nor a replaced one
  * is ever there. 0 (also when one appeared meanwhile), or -1 with errno. */

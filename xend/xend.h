@@ -237,6 +237,11 @@ int xend_settings_load(const char *path, struct xend_settings *s, char *err, siz
 void xend_settings_free(struct xend_settings *s);
 /* Makes a folder and those it is in (0755); 0, or -1 with errno set. */
 int make_folders(const char *dir);
+/* Writes `j` to `path` so that a crash or a power cut leaves the old file
+ * or the new one whole, never an empty one: written to PATH.new, synced,
+ * renamed over PATH, and PATH's folder synced so that the rename lasts too.
+ * 0, or -1 with errno set and no PATH.new left. */
+int json_save_durably(const json_t *j, const char *path);
 /* Copies into `to` (made if absent) each regular file of `from` that `to`
  * lacks, keeping its mode; never replaces one. Logs each; the number
  * installed, or -1 with `err` set on the first failure. */

@@ -285,6 +285,24 @@ static void test_new_with_the_same_uuid_replaces_the_config(void **state)
 	json_t *all = inactive();
 	assert_int_equal(json_array_size(all), 1);
 	json_decref(all);
+
+	/* Replaced in place, nothing left aside; and a replacement that cannot
+	 * be written (a folder where it would go aside) leaves the old whole. */
+	char aside[128];
+	snprintf(aside, sizeof(aside), "domains/%s/config.json.new", uuid);
+	struct stat st;
+	assert_int_not_equal(stat(at(aside), &st), 0);
+	assert_int_equal(mkdir(at(aside), 0755), 0);
+	json_t *blocked = config_named("web");
+	json_object_set_new(blocked, "uuid", json_string(uuid));
+	json_object_set_new(blocked, "memory", json_integer(512));
+	assert_non_null(strstr(error_of(do_new, new_request(blocked)), "cannot keep the domain's definition in "));
+	assert_int_equal(rmdir(at(aside)), 0);
+	char *text = definition_text(uuid);
+	json_t *kept = json_loads(text, 0, NULL);
+	assert_int_equal(json_integer_value(json_object_get(kept, "memory")), 384);
+	json_decref(kept);
+	free(text);
 }
 
 static void test_start_runs_it_and_its_end_lists_it_again(void **state)
