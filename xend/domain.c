@@ -532,6 +532,11 @@ void domain_ended(struct xdomain *d)
 	if (d->watch_fd >= 0)
 		close(d->watch_fd);
 	d->watch_fd = -1;
+	/* enable-dump: before on_crash takes it away. Only here, as the crash
+	 * happens: a preserved crash that a restarted xend finds again was
+	 * dumped already (one that happened while xend was away goes undumped). */
+	if (strcmp(why, "crash") == 0)
+		dump_on_crash(d);
 	apply_end(d, why);
 }
 
@@ -546,8 +551,6 @@ static void apply_end(struct xdomain *d, const char *why)
 		 strcmp(why, "poweroff") == 0 || strcmp(why, "reboot") == 0 ? why : "crash",
 		 on_event_names[action]);
 	dmesg_domain(d, "has shut down: reason %s", why);
-	if (strcmp(why, "crash") == 0)
-		dump_on_crash(d); /* enable-dump: before on_crash takes it away */
 	char err[64];
 	switch (action) {
 	case ON_DESTROY:
@@ -568,6 +571,20 @@ static void apply_end(struct xdomain *d, const char *why)
 	}
 }
 
+/* Whether the process `d->pid` is still a VMM (and not a process that got
+ * its PID since). */
+static bool vmm_is(const struct xdomain *d)
+{
+	char path[64], comm[32] = "";
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)d->pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	bool is = fgets(comm, sizeof(comm), f) && strncmp(comm, "xenon-vmm", 9) == 0;
+	fclose(f);
+	return is;
+}
+
 /* Takes back one domain an earlier xend left: its VMM must still answer. */
 static void recover(json_t *record)
 {
@@ -575,7 +592,7 @@ static void recover(json_t *record)
 	json_t *config = json_object_get(record, "config");
 	const char *name = json_string_value(json_object_get(record, "name"));
 	const char *uuid = json_string_value(json_object_get(record, "uuid"));
-	char err[512];
+	char err[512] = "no answer";
 	if (!d || !json_is_object(config) || !name || !uuid || strlen(uuid) != 36 ||
 	    !take_config(d, config, false, err, sizeof(err))) {
 		log_warn("a domain record in %s/domains is malformed; ignored", xend.state_dir);
@@ -604,7 +621,16 @@ static void recover(json_t *record)
 	json_decref(req);
 	json_t *info = rep ? domain_info(d) : NULL;
 	json_decref(rep);
-	if (!info) {
+	if (!info && d->pid > 0 && kill(d->pid, 0) == 0 && vmm_is(d)) {
+		/* Alive but not answering (busy, or wedged): its tree and record
+		 * stay, and xm destroy can still end it. */
+		log_warn("domain %s (%u): its VMM (pid %d) lives but does not answer: %s", d->name, d->domid,
+			 (int)d->pid, err);
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+		snprintf(d->state, sizeof(d->state), "running");
+	} else if (!info) {
 		log_warn("domain %s (%u) ended while xend was away; cleaning it up", d->name, d->domid);
 		if (fd >= 0)
 			close(fd);
