@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# emuhost: --cpus 2 --name emuhost-b
+# emuhost: --cpus 2
 # Virtual networks, as an administrator builds them: vif = [...] in a
 # config, the guest's own xen-netfront, Xen's scripts in /etc/xen/scripts.
 # Two guests on xenbr0 (which xend's network-bridge made) ping each other

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# emuhost: --cpus 2 --name emuhost-b
+# emuhost: --cpus 2
 # The credit scheduler's weight and cap, as an administrator uses them:
 # xend-config.sxp's dom0-cpus keeps CPU 0 for the host, so two CPU-bound
 # guests share CPU 1; weights 256 and 512 (cpu_weight in the config) give

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# emuhost: --cpus 2 --name emuhost-b
+# emuhost: --cpus 2
 # vCPUs as Xen 3's xm handled them: xm vcpu-set takes a guest's second vCPU
 # down and brings it back (the guest's own cpu_hotplug follows
 # cpu/N/availability); maxvcpus = 2 with vcpus = 1 boots with one online;
