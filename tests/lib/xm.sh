@@ -70,12 +70,12 @@ $key = [ $entries ]
 CFG
 }
 
-# send NAME COMMAND: types COMMAND at the domain's console.
+# send NAME COMMAND: types COMMAND at the domain's console, then Ctrl-],
+# which detaches once the line is written (however long xm takes to
+# attach), and gives the guest a second to take the line up.
 send() {
-	printf '%s\n' "$2" | timeout 10 "$xm" console "$1" >/dev/null 2>&1 &
+	printf '%s\n\035' "$2" | timeout 10 "$xm" console "$1" >/dev/null 2>&1
 	sleep 1
-	kill $! 2>/dev/null
-	wait $! 2>/dev/null
 }
 
 # run NAME MARK CMD: types CMD at NAME's console, then waits up to 90 s for
