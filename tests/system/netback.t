@@ -6,7 +6,7 @@
 # and the host and pass a file over TCP intact; a routed guest and a NAT'd
 # guest reach a network namespace standing for the outside world, which
 # reaches the routed one back; a guest with two vCPUs gets two queues;
-# rate=10Mb/s holds; network-attach gives a running guest a second
+# rate=2Mb/s holds; network-attach gives a running guest a second
 # interface on a second bridge, network-detach takes it away; xm
 # network-list and list --long show the vifs and their counts.
 . "$(dirname "$0")/../lib/tap.sh"
@@ -65,7 +65,10 @@ ip addr add 10.11.0.1/24 dev xenbr1
 
 # Two vCPUs: netfront asks for a queue each.
 VCPUS=2 config nettest-a "bridge=xenbr0"
-config nettest-b "mac=00:16:3e:0b:0b:0b, bridge=xenbr0, rate=10Mb/s"
+# A rate the emulated path carries several times over even when the
+# machine is loaded (it carries 6-16 Mb/s then): what is measured is the
+# limit, not the machine.
+config nettest-b "mac=00:16:3e:0b:0b:0b, bridge=xenbr0, rate=2Mb/s"
 config nettest-r "script=vif-route, ip=10.99.0.50"
 config nettest-n "script=vif-nat"
 for d in a b r n; do
@@ -103,9 +106,12 @@ ok "nettest-a sends 4 MB to nettest-b over TCP" run nettest-a '^sent [0-9a-f]+$'
 ok "... which has it whole" run nettest-b '^got [0-9]+ ' 'sleep 2; echo "got $(wc -c </tmp/got) $(md5sum </tmp/got | cut -c1-32)"'
 is "... with the same checksum" "$(said nettest-b got)" "4000000 $(said nettest-a sent)"
 
-# --- rate=10Mb/s: what nettest-b sends, measured at the host ---
+# --- rate=2Mb/s: what nettest-b sends, measured at the host ---
+# The rate is taken after the first 256 KiB: as Xen's, the limit lets an
+# idle vif save up a 128 KiB burst, and one 64 KiB packet may overdraw it.
 python3 - "$work/rate" <<'PY' &
 import socket, sys, time
+burst = 256 * 1024
 l = socket.socket()
 l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 l.bind(("10.10.0.1", 5002))
@@ -113,7 +119,7 @@ l.listen(1)
 # A stream that stalls ends the measurement (what arrived by then is the
 # rate) rather than the test.
 l.settimeout(120)
-total, first = 0, None
+total, start, at_start = 0, None, 0
 try:
     c, _ = l.accept()
     c.settimeout(60)
@@ -121,20 +127,21 @@ try:
         d = c.recv(1 << 16)
         if not d:
             break
-        if first is None:
-            first = time.monotonic()
         total += len(d)
+        if start is None and total >= burst:
+            start, at_start = time.monotonic(), total
 except socket.timeout:
     pass
-elapsed = time.monotonic() - first if first else 0
-open(sys.argv[1], "w").write("%d %.3f %.0f\n" % (total, elapsed, total * 8 / elapsed if elapsed else 0))
+elapsed = time.monotonic() - start if start else 0
+bits = (total - at_start) * 8 / elapsed if elapsed else 0
+open(sys.argv[1], "w").write("%d %d %.3f %.0f\n" % (total, total - at_start, elapsed, bits))
 PY
 sleep 1
-run nettest-b '^rate sent$' 'head -c 6000000 /dev/zero | nc 10.10.0.1 5002; echo "rate sent"'
+run nettest-b '^rate sent$' 'head -c 3000000 /dev/zero | nc 10.10.0.1 5002; echo "rate sent"'
 wait
-read -r bytes secs bits <"$work/rate"
-diag "nettest-b sent $bytes bytes in $secs s: $bits bit/s (rate=10Mb/s)"
-ok "rate=10Mb/s holds within 10% ($bits bit/s)" test "$bits" -ge 9000000 -a "$bits" -le 11000000
+read -r bytes counted secs bits <"$work/rate"
+diag "nettest-b sent $bytes bytes; the last $counted took $secs s: $bits bit/s (rate=2Mb/s)"
+ok "rate=2Mb/s holds within 10% ($bits bit/s)" test "$bits" -ge 1800000 -a "$bits" -le 2200000
 
 # --- routed: the outside reaches the guest and the guest the outside ---
 run nettest-r '^up$' 'ip addr add 10.99.0.50/24 dev eth0 && ip link set eth0 up && echo up'
