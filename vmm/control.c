@@ -17,6 +17,7 @@
 #include "backends/console.h"
 #include "backends/xenstore.h"
 #include "log.h"
+#include "save.h"
 #include "vcpu_control.h"
 
 #define MAX_CLIENTS 16
@@ -38,6 +39,7 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t released_cond;
 	bool released;             /* destroy asked for: the process may end */
+	bool resume;               /* ... or, after a suspend, the domain goes on */
 	bool stopping;
 	_Atomic int ended;         /* enum domain_end, END_NONE while it runs */
 } server = { .listen_fd = -1, .wake_fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER,
@@ -253,6 +255,14 @@ bool control_domain_running(int fd)
 	return false;
 }
 
+void control_server_resume(void)
+{
+	pthread_mutex_lock(&server.lock);
+	server.resume = true;
+	pthread_cond_broadcast(&server.released_cond);
+	pthread_mutex_unlock(&server.lock);
+}
+
 static void op_info(int fd, json_t *req) { reply_info(fd); }
 
 static void op_pause(int fd, json_t *req)
@@ -297,6 +307,8 @@ static const struct {
 	{ "dump-core", control_dump_core },
 	{ "info", op_info },
 	{ "pause", op_pause },
+	{ "resume", control_resume },
+	{ "save", control_save },
 	{ "set-maxmem", op_set_maxmem },
 	{ "unpause", op_pause },
 	{ "vbd-attach", vbd_attach },
@@ -457,16 +469,21 @@ static void wake(void)
 		log_warn("control socket: %s", strerror(errno));
 }
 
-void control_server_wait_release(struct domain *d, enum domain_end why)
+bool control_server_wait_release(struct domain *d, enum domain_end why)
 {
 	atomic_store(&server.ended, why);
-	log_info("domain %u ended (%s); waiting for the toolstack to destroy it", d->cfg.domid,
-		 domain_end_name(why));
+	log_info("domain %u ended (%s); waiting for the toolstack to %s it", d->cfg.domid,
+		 domain_end_name(why), why == END_SUSPEND ? "save or resume" : "destroy");
 	wake();
 	pthread_mutex_lock(&server.lock);
-	while (!server.released)
+	while (!server.released && !server.resume)
 		pthread_cond_wait(&server.released_cond, &server.lock);
+	bool resume = server.resume && !server.released;
+	server.resume = false;
+	if (resume)
+		atomic_store(&server.ended, END_NONE);
 	pthread_mutex_unlock(&server.lock);
+	return resume;
 }
 
 void control_server_stop(void)

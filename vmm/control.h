@@ -66,6 +66,12 @@
  *                   as the guest has it (vmm/vcpu_control.h), its thread
  *                   running or blocked, its CPU time (ns), the host CPU it
  *                   last ran on, and the host CPUs it may run on ("0-1,3").
+ *   save            a descriptor beside it: the domain, which has suspended
+ *                   (reason "suspend"), is written there as the VMM's part
+ *                   of the save stream (vmm/save.h, docs/save-format.md)
+ *                   -> {bytes}. The domain stays suspended.
+ *   resume          a suspended domain goes on; the guest sees its suspend
+ *                   cancelled (xm save -c, or a save that failed).
  *   vcpu-pin        {vcpu, cpus}: the vCPU's thread runs only on the host
  *                   CPUs `cpus` (lib/cpulist.h's list, or "all"); refused,
  *                   nothing changed, when the host has none of them.
@@ -82,8 +88,11 @@
 
 int control_server_start(struct domain *d);
 /* The domain ended: tell the watchers, then wait for destroy (or a signal
- * that ends this process). */
-void control_server_wait_release(struct domain *d, enum domain_end why);
+ * that ends this process): false. After a suspend, "resume" may come
+ * first: true, and the domain is to run on (its watchers stay). */
+bool control_server_wait_release(struct domain *d, enum domain_end why);
+/* Lets control_server_wait_release return true. */
+void control_server_resume(void);
 /* Lets control_server_wait_release return (destroy, or a signal). */
 void control_server_release(void);
 void control_server_stop(void);

@@ -13,6 +13,7 @@
 #include "boot/pvh.h"
 #include "cpuid.h"
 #include "log.h"
+#include "save.h"
 #include "vcpu.h"
 #include "vcpu_state.h"
 
@@ -120,6 +121,12 @@ int domain_create(struct domain *d, const struct domain_config *cfg)
 		if (create_vcpu(d, i) < 0)
 			goto fail;
 
+	if (cfg->restore_fd >= 0) {
+		if (save_load(d, cfg->restore_fd) < 0)
+			goto fail;
+		log_debug("%llu MiB, %u vCPUs, restored", (unsigned long long)cfg->memory_mb, cfg->vcpus);
+		return 0;
+	}
 	struct pvh_boot boot = { .kernel = cfg->kernel, .ramdisk = cfg->ramdisk,
 				 .cmdline = cfg->cmdline, .vcpus = cfg->vcpus };
 	uint32_t entry;
@@ -189,15 +196,27 @@ bool domain_wait_unpaused(struct vcpu *v)
 	struct domain *d = v->dom;
 	for (;;) {
 		vcpu_state_serve(v);
-		if (!atomic_load(&d->paused))
+		if (!atomic_load(&d->paused) && !atomic_load(&v->down))
 			return atomic_load(&d->end) == END_NONE;
 		pthread_mutex_lock(&d->lock);
-		while (atomic_load(&d->paused) && atomic_load(&d->end) == END_NONE && !vcpu_state_requested(v))
+		while ((atomic_load(&d->paused) || atomic_load(&v->down)) && atomic_load(&d->end) == END_NONE &&
+		       !vcpu_state_requested(v))
 			pthread_cond_wait(&d->pause_cond, &d->lock);
 		pthread_mutex_unlock(&d->lock);
 		if (!vcpu_state_requested(v))
 			return atomic_load(&d->end) == END_NONE;
 	}
+}
+
+void vcpu_set_down(struct vcpu *v, bool down)
+{
+	struct domain *d = v->dom;
+	pthread_mutex_lock(&d->lock);
+	atomic_store(&v->down, down);
+	pthread_cond_broadcast(&d->pause_cond);
+	pthread_mutex_unlock(&d->lock);
+	if (down)
+		vcpu_kick(v);
 }
 
 void domain_log_registers(struct domain *d)
@@ -216,6 +235,7 @@ void vcpu_kick(struct vcpu *v)
 
 enum domain_end domain_run(struct domain *d)
 {
+	atomic_store(&d->end, END_NONE);
 	for (unsigned i = 0; i < d->nr_vcpus; i++) {
 		struct vcpu *v = &d->vcpus[i];
 		int err = pthread_create(&v->thread, NULL, vcpu_thread, v);

@@ -38,6 +38,7 @@ struct vcpu {
 	 * thread has ended (both under queue_lock). */
 	struct vcpu_state_request *state_request;
 	bool thread_ended;
+	_Atomic bool down; /* VCPUOP_down: kept out of the guest until VCPUOP_up */
 };
 
 /* Why a domain stopped running (Xen's SHUTDOWN_* reasons, and ours). */
@@ -63,6 +64,7 @@ struct domain_config {
 	bool console_pty;        /* the console is a PTY (else standard I/O) */
 	bool xenstore;           /* the guest gets a XenStore ring */
 	bool start_paused;       /* the vCPUs wait for domain_unpause */
+	int restore_fd;          /* >= 0: the domain is loaded from this save stream (vmm/save.h), not booted */
 };
 
 struct domain {
@@ -80,12 +82,17 @@ struct domain {
 	_Atomic int end;      /* enum domain_end */
 	_Atomic bool paused;  /* the vCPUs wait in pause_cond, out of the guest */
 	pthread_cond_t pause_cond;
+
+	unsigned suspend_vcpu; /* the vCPU that made SCHEDOP_shutdown(SHUTDOWN_suspend) */
+	/* The ports the guest of a restored domain knows (vmm/save.h). */
+	uint32_t restored_store_port, restored_console_port;
 };
 
 /* Builds the VM and loads the guest; nothing runs yet. On failure everything
  * made so far is undone and the error logged. */
 int domain_create(struct domain *d, const struct domain_config *cfg);
-/* Starts the vCPU threads and waits until the domain ends; returns why. */
+/* Starts the vCPU threads and waits until the domain ends; returns why.
+ * Called again after END_SUSPEND, the domain goes on where it stopped. */
 enum domain_end domain_run(struct domain *d);
 void domain_destroy(struct domain *d);
 
@@ -97,8 +104,11 @@ void domain_log_registers(struct domain *d);
 /* Stops every vCPU outside the guest (xm pause), or lets them go on. */
 void domain_pause(struct domain *d);
 void domain_unpause(struct domain *d);
+/* VCPUOP_down and VCPUOP_up: one vCPU kept out of the guest, or let go. */
+void vcpu_set_down(struct vcpu *v, bool down);
+
 /* Called by a vCPU thread before it enters the guest: waits while the
- * domain is paused, answering requests for its registers meanwhile
+ * domain (or the vCPU, VCPUOP_down) is paused, answering requests for its registers meanwhile
  * (vcpu_state.h). Returns false when the domain has ended. */
 bool domain_wait_unpaused(struct vcpu *v);
 

@@ -10,7 +10,8 @@
  *
  * xend adds --control (the control socket of vmm/control.h; the domain
  * starts paused and, once ended, waits to be destroyed), --xenstore (the
- * guest gets a XenStore ring) and --console-pty. */
+ * guest gets a XenStore ring) and --console-pty; for xm restore,
+ * --restore-fd (the save stream after xend's record, instead of a kernel). */
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -26,6 +27,7 @@
 #include "control.h"
 #include "domain.h"
 #include "log.h"
+#include "save.h"
 
 static struct domain dom;
 
@@ -47,7 +49,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: xenon-vmm --kernel FILE [--ramdisk FILE] [--cmdline TEXT] [--name NAME]\n"
 		"                 [--domid N] [--memory MB] [--vcpus N] [--console-log FILE] [--console-pty]\n"
-		"                 [--xenstore] [--control] [--verbose]\n");
+		"                 [--xenstore] [--control] [--restore-fd FD] [--verbose]\n");
 }
 
 static bool parse_number(const char *option, const char *text, uint64_t min, uint64_t max,
@@ -86,11 +88,12 @@ int main(int argc, char **argv)
 		{ "console-pty", no_argument, NULL, 'p' },
 		{ "xenstore", no_argument, NULL, 's' },
 		{ "control", no_argument, NULL, 'C' },
+		{ "restore-fd", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct domain_config cfg = { .name = "domU", .domid = 1, .memory_mb = 256, .vcpus = 1 };
+	struct domain_config cfg = { .name = "domU", .domid = 1, .memory_mb = 256, .vcpus = 1, .restore_fd = -1 };
 	uint64_t n;
 	bool control = false;
 	int c;
@@ -121,12 +124,17 @@ int main(int argc, char **argv)
 		case 'p': cfg.console_pty = true; break;
 		case 's': cfg.xenstore = true; break;
 		case 'C': control = cfg.start_paused = true; break;
+		case 'R':
+			if (!parse_number("--restore-fd", optarg, 3, 1 << 20, &n))
+				return 1;
+			cfg.restore_fd = (int)n;
+			break;
 		case 'v': log_set_verbose(true); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
 	}
-	if (optind != argc || !cfg.kernel) {
+	if (optind != argc || (!cfg.kernel && cfg.restore_fd < 0)) {
 		usage(stderr);
 		return 1;
 	}
@@ -143,19 +151,25 @@ int main(int argc, char **argv)
 	pthread_create(&waiter, NULL, signal_waiter, &ending);
 	pthread_detach(waiter);
 
-	if (domain_create(&dom, &cfg) < 0)
+	int created = domain_create(&dom, &cfg);
+	if (cfg.restore_fd >= 0)
+		close(cfg.restore_fd); /* all read, or the domain is not made */
+	if (created < 0)
 		return 1;
-	if (console_start(&dom) < 0 || (control && control_server_start(&dom) < 0)) {
+	if (console_start(&dom) < 0 || (cfg.restore_fd >= 0 && save_check_ports(&dom) < 0) ||
+	    (control && control_server_start(&dom) < 0)) {
 		control_server_stop();
 		stop_backends(&dom);
 		domain_destroy(&dom);
 		return 1;
 	}
-	enum domain_end end = domain_run(&dom);
 	/* A domain that ended by itself waits for the toolstack; one destroyed
-	 * from outside (xm destroy, a signal) is done. */
-	if (control && end != END_DESTROY)
-		control_server_wait_release(&dom, end);
+	 * from outside (xm destroy, a signal) is done. One that suspended may
+	 * be told to go on. */
+	enum domain_end end;
+	do
+		end = domain_run(&dom);
+	while (control && end != END_DESTROY && control_server_wait_release(&dom, end));
 	control_server_stop();
 	stop_backends(&dom);
 	if (end == END_DESTROY || end == END_CRASH) {

@@ -58,6 +58,7 @@ void vcpu_state_thread_begin(struct vcpu *v, int tid)
 {
 	pthread_mutex_lock(&v->queue_lock);
 	atomic_store(&v->tid, tid);
+	v->thread_ended = false; /* a domain that resumed after a suspend */
 	pthread_mutex_unlock(&v->queue_lock);
 }
 

@@ -7,6 +7,7 @@
 #include "abi/xen_public.h"
 #include "domain.h"
 #include "log.h"
+#include "save.h"
 
 static const char *const shutdown_names[] = { "poweroff", "reboot", "suspend", "crash", "watchdog",
 					      "soft reset" };
@@ -29,8 +30,11 @@ long hypercall_sched_op(struct vcpu *v, const uint64_t *args)
 		if (shutdown.reason > SHUTDOWN_watchdog)
 			return -EINVAL;
 		log_info("the guest asked to %s", shutdown_names[shutdown.reason]);
+		if (shutdown.reason == SHUTDOWN_suspend)
+			v->dom->suspend_vcpu = v->id;
 		domain_end(v->dom, (enum domain_end)shutdown.reason);
-		return 0;
+		/* A suspend returns here only if it goes on in this domain. */
+		return shutdown.reason == SHUTDOWN_suspend ? SUSPEND_CANCELLED : 0;
 	default:
 		return HYPERCALL_UNKNOWN;
 	}

@@ -71,7 +71,15 @@ long hypercall_vcpu_op(struct vcpu *v, const uint64_t *args)
 		return register_area(v, target, arg, KVM_XEN_VCPU_ATTR_TYPE_VCPU_TIME_INFO,
 				     sizeof(struct vcpu_time_info));
 	case VCPUOP_is_up:
-		return 1;
+		return !atomic_load(&target->down);
+	case VCPUOP_down:
+		/* Linux downs and ups its other vCPUs on resume (xen_vcpu_restore);
+		 * a vCPU that downs itself waits, its hypercall done, for an up. */
+		vcpu_set_down(target, true);
+		return 0;
+	case VCPUOP_up:
+		vcpu_set_down(target, false);
+		return 0;
 	case VCPUOP_set_periodic_timer:
 	case VCPUOP_stop_periodic_timer:
 		return 0; /* no periodic tick: the guest is tickless */

@@ -1,0 +1,64 @@
+/* Saving a suspended domain into Xenon's save stream, and building one
+ * from it (lib/save_stream.h; docs/save-format.md has the records).
+ *
+ * Xen's way for a guest with PV drivers: xend asks the guest to suspend
+ * (control/shutdown = "suspend"); its kernel quiesces its devices and calls
+ * SCHEDOP_shutdown(SHUTDOWN_suspend), which ends domain_run with
+ * END_SUSPEND. What is saved then is RAM and each vCPU's KVM state; the Xen
+ * state (shared_info, vcpu_info, event channels, grant tables, timers) the
+ * guest sets up again itself when its suspend hypercall returns 0 in the
+ * new domain, its frontends reconnecting to new backends. Returning 1
+ * instead tells it the suspend was cancelled (xm save -c, or a save that
+ * failed): it goes on with everything it had. */
+#ifndef XENON_VMM_SAVE_H
+#define XENON_VMM_SAVE_H
+
+#include <linux/kvm.h>
+#include <stdint.h>
+
+#include "control.h"
+
+struct domain;
+
+/* What SCHEDOP_shutdown(SHUTDOWN_suspend) returns where it was made. */
+#define SUSPEND_CANCELLED 1
+/* ... and in the domain restored from the image. */
+#define SUSPEND_RESUMED 0
+
+struct save_domain {
+	uint64_t ram_bytes;
+	uint32_t vcpus;
+	uint32_t suspend_vcpu; /* whose suspend hypercall returns SUSPEND_RESUMED */
+	uint32_t store_port, console_port;
+	uint64_t clock_ns;     /* KVM's clock: Xen's system time */
+};
+
+#define SAVE_MAX_MSRS 24
+
+struct save_vcpu {
+	uint32_t id, nr_msrs;
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_xsave xsave;
+	struct kvm_xcrs xcrs;
+	struct kvm_lapic_state lapic;
+	struct kvm_vcpu_events events;
+	struct kvm_mp_state mp_state;
+	struct kvm_debugregs debugregs;
+	struct kvm_msr_entry msrs[SAVE_MAX_MSRS];
+};
+
+/* Control requests (control.h): "save", the suspended domain into the
+ * descriptor passed; "resume", a suspended domain goes on (cancelled). */
+control_handler control_save;
+control_handler control_resume;
+
+/* Loads the image from `fd` (after xend's records) into a domain that
+ * domain_create built with nothing loaded: checks that it fits the domain,
+ * then RAM, the vCPUs and the clock. 0, or -1 with the error logged. The
+ * ports the guest knows are compared with the domain's by save_check_ports
+ * once its console and XenStore rings have theirs. */
+int save_load(struct domain *d, int fd);
+int save_check_ports(struct domain *d);
+
+#endif
