@@ -159,7 +159,7 @@ static bool take_config(struct xdomain *d, json_t *config, bool check_files, cha
 
 bool domain_config_check(json_t *config, char *err, size_t errlen)
 {
-	struct xdomain scratch = { .watch_fd = -1 };
+	struct xdomain scratch = { .watch_fd = -1, .restore_fd = -1 };
 	return take_config(&scratch, config, true, err, errlen);
 }
 
@@ -214,6 +214,9 @@ static int spawn_vmm(struct xdomain *d, char *err, size_t errlen)
 		argv[n++] = "--ramdisk", argv[n++] = ramdisk;
 	if (cmdline)
 		argv[n++] = "--cmdline", argv[n++] = cmdline;
+	/* xm restore: the save stream, at the VMM's records, as its fd 3. */
+	if (d->restore_fd >= 0)
+		argv[n++] = "--restore-fd", argv[n++] = "3";
 	argv[n] = NULL;
 
 	int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
@@ -237,6 +240,12 @@ static int spawn_vmm(struct xdomain *d, char *err, size_t errlen)
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (d->restore_fd >= 0) {
+			if (d->restore_fd != 3)
+				dup2(d->restore_fd, 3); /* the copy keeps no close-on-exec */
+			else
+				fcntl(3, F_SETFD, 0);
+		}
 		execv(argv[0], (char *const *)argv);
 		dprintf(STDERR_FILENO, "xend: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -269,18 +278,24 @@ static int connect_vmm(struct xdomain *d, char *err, size_t errlen)
 	return -1;
 }
 
-json_t *domain_vmm_call(struct xdomain *d, const json_t *request, char *err, size_t errlen)
+json_t *domain_vmm_call_passing(struct xdomain *d, const json_t *request, int pass_fd, int timeout_ms, char *err,
+				size_t errlen)
 {
 	char path[256];
 	control_vmm_path(d->domid, path, sizeof(path));
-	int fd = control_connect(path, 10000);
+	int fd = control_connect(path, timeout_ms);
 	if (fd < 0) {
 		snprintf(err, errlen, "domain %u's VMM does not answer: %s", d->domid, strerror(errno));
 		return NULL;
 	}
-	json_t *rep = control_call(fd, request, NULL, NULL, err, errlen);
+	json_t *rep = control_call_passing(fd, request, &pass_fd, pass_fd >= 0 ? 1 : 0, NULL, NULL, err, errlen);
 	close(fd);
 	return rep;
+}
+
+json_t *domain_vmm_call(struct xdomain *d, const json_t *request, char *err, size_t errlen)
+{
+	return domain_vmm_call_passing(d, request, -1, 10000, err, errlen);
 }
 
 static json_t *vmm_call(struct xdomain *d, const char *op, char *err, size_t errlen)
@@ -371,7 +386,7 @@ static int bring_up(struct xdomain *d, bool paused, char *err, size_t errlen)
 	return 0;
 }
 
-struct xdomain *domain_create(json_t *config, bool paused, char *err, size_t errlen)
+static struct xdomain *create(json_t *config, bool paused, int restore_fd, char *err, size_t errlen)
 {
 	struct xdomain *d = calloc(1, sizeof(*d));
 	if (!d) {
@@ -379,7 +394,9 @@ struct xdomain *domain_create(json_t *config, bool paused, char *err, size_t err
 		return NULL;
 	}
 	d->watch_fd = -1;
-	if (!take_config(d, config, true, err, errlen)) {
+	d->restore_fd = restore_fd;
+	/* A restored domain does not boot its kernel again. */
+	if (!take_config(d, config, restore_fd < 0, err, errlen)) {
 		free(d);
 		return NULL;
 	}
@@ -412,7 +429,9 @@ struct xdomain *domain_create(json_t *config, bool paused, char *err, size_t err
 	d->burst_start = d->start_time;
 	d->next = xend.domains;
 	xend.domains = d;
-	if (bring_up(d, paused, err, errlen) < 0) {
+	int up = bring_up(d, paused, err, errlen);
+	d->restore_fd = -1; /* the caller's, and the VMM has read it */
+	if (up < 0) {
 		/* Nothing of a domain that never ran stays: its VMM's log was
 		 * only this error, which goes to xend's log and to xm. */
 		log_warn("domain %s: %s", d->name, err);
@@ -425,6 +444,16 @@ struct xdomain *domain_create(json_t *config, bool paused, char *err, size_t err
 		return NULL;
 	}
 	return d;
+}
+
+struct xdomain *domain_create(json_t *config, bool paused, char *err, size_t errlen)
+{
+	return create(config, paused, -1, err, errlen);
+}
+
+struct xdomain *domain_restore(json_t *config, int restore_fd, char *err, size_t errlen)
+{
+	return create(config, false, restore_fd, err, errlen);
 }
 
 int domain_destroy(struct xdomain *d, char *err, size_t errlen)
@@ -452,6 +481,20 @@ int domain_shutdown(struct xdomain *d, const char *how, char *err, size_t errlen
 		return -1;
 	}
 	log_info("domain %s (%u): asked to %s", d->name, d->domid, how);
+	return 0;
+}
+
+int domain_resume(struct xdomain *d, char *err, size_t errlen)
+{
+	char why[256];
+	json_t *r = vmm_call(d, "resume", why, sizeof(why));
+	if (!r) {
+		if (err)
+			snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	json_decref(r);
+	snprintf(d->state, sizeof(d->state), "running");
 	return 0;
 }
 
@@ -529,6 +572,17 @@ void domain_ended(struct xdomain *d)
 	char why[16];
 	snprintf(why, sizeof(why), "%s", reason);
 	json_decref(event);
+	domain_end_applied(d, why);
+}
+
+void domain_end_applied(struct xdomain *d, const char *why)
+{
+	/* A suspend that no xm save is waiting for (one that gave up on the
+	 * guest, say): the guest goes on, told its suspend was cancelled. */
+	if (strcmp(why, "suspend") == 0 && domain_resume(d, NULL, 0) == 0) {
+		log_info("domain %s (%u) suspended unasked; resumed", d->name, d->domid);
+		return;
+	}
 	if (d->watch_fd >= 0)
 		close(d->watch_fd);
 	d->watch_fd = -1;
@@ -599,7 +653,7 @@ static void recover(json_t *record)
 		free(d);
 		return;
 	}
-	d->watch_fd = -1;
+	d->watch_fd = d->restore_fd = -1;
 	d->config = json_incref(config);
 	d->domid = (uint32_t)json_integer_value(json_object_get(record, "domid"));
 	snprintf(d->name, sizeof(d->name), "%s", name);

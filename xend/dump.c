@@ -41,17 +41,9 @@ static int default_path(const struct xdomain *d, char *buf, size_t len)
 /* Asks the VMM to write the core into `file`. */
 static int vmm_dump(struct xdomain *d, int file, bool live, char *err, size_t errlen)
 {
-	char sock[256];
-	control_vmm_path(d->domid, sock, sizeof(sock));
-	int fd = control_connect(sock, DUMP_TIMEOUT_MS);
-	if (fd < 0) {
-		snprintf(err, errlen, "domain %u's VMM does not answer: %s", d->domid, strerror(errno));
-		return -1;
-	}
 	json_t *req = json_pack("{s:s, s:b}", "op", "dump-core", "live", live);
-	json_t *rep = control_call_passing(fd, req, &file, 1, NULL, NULL, err, errlen);
+	json_t *rep = domain_vmm_call_passing(d, req, file, DUMP_TIMEOUT_MS, err, errlen);
 	json_decref(req);
-	close(fd);
 	json_decref(rep);
 	return rep ? 0 : -1;
 }

@@ -242,6 +242,8 @@ static const struct request {
 	{ "new", false, do_new },
 	{ "pause", true, do_pause },
 	{ "rename", false, do_rename },
+	{ "restore", false, do_restore },
+	{ "save", true, do_save },
 	{ "sched-credit", false, do_sched_credit },
 	{ "shutdown", true, do_shutdown },
 	{ "start", false, do_start },

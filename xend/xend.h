@@ -31,6 +31,7 @@ struct xdomain {
 	enum on_event on_poweroff, on_reboot, on_crash;
 	pid_t pid;             /* the VMM */
 	int watch_fd;          /* connection on which the VMM tells us it ended */
+	int restore_fd;        /* while it is made by xm restore: the save stream */
 	char tty[64];
 	char state[16];        /* "running", "paused", "shutdown" */
 	char end_reason[16];   /* for a preserved domain */
@@ -80,7 +81,12 @@ struct xdomain *domain_find(const char *name_or_id);
 struct xdomain *domain_from(uint32_t domid);
 /* Creates and starts a domain; NULL with the reason in `err`. */
 struct xdomain *domain_create(json_t *config, bool paused, char *err, size_t errlen);
+/* The same from a save stream (save.c), `restore_fd` at the VMM's records;
+ * the domain starts running. */
+struct xdomain *domain_restore(json_t *config, int restore_fd, char *err, size_t errlen);
 int domain_destroy(struct xdomain *d, char *err, size_t errlen);
+/* A domain that suspended goes on, told its suspend was cancelled. */
+int domain_resume(struct xdomain *d, char *err, size_t errlen);
 int domain_shutdown(struct xdomain *d, const char *how, char *err, size_t errlen);
 int domain_pause(struct xdomain *d, bool pause, char *err, size_t errlen);
 /* The VMM's answer to "info", refreshed; NULL if it does not answer. */
@@ -88,6 +94,10 @@ json_t *domain_info(struct xdomain *d);
 /* One request to the domain's VMM (not consumed): its reply, or NULL with
  * the VMM's error (or why it did not answer) in `err`. */
 json_t *domain_vmm_call(struct xdomain *d, const json_t *request, char *err, size_t errlen);
+/* The same with a descriptor passed beside it (-1: none), waiting up to
+ * `timeout_ms` for the reply: a request that writes the guest's memory. */
+json_t *domain_vmm_call_passing(struct xdomain *d, const json_t *request, int pass_fd, int timeout_ms, char *err,
+				size_t errlen);
 /* Whether `config` would make a domain (as create checks it, its files
  * too); false with the reason in `err`. */
 bool domain_config_check(json_t *config, char *err, size_t errlen);
@@ -97,6 +107,8 @@ void make_uuid(char out[37]);
 void domain_save_record(const struct xdomain *d);
 /* The VMM said the domain ended (or went away): apply on_* . */
 void domain_ended(struct xdomain *d);
+/* The same, the VMM's event read already: it said `why`. */
+void domain_end_applied(struct xdomain *d, const char *why);
 /* At start: takes back the domains an earlier xend left running. */
 void domain_recover_all(void);
 
@@ -402,6 +414,7 @@ request_handler balloon_mem_set, balloon_mem_max;
 /* The handlers kept in files of their own. */
 request_handler do_new, do_start, do_delete; /* managed.c */
 request_handler do_rename;                   /* rename.c */
+request_handler do_save, do_restore;         /* save.c */
 
 /* info.c: xm info's [key, value] pairs, in Xen's order. */
 json_t *xend_host_info(void);

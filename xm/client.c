@@ -1,6 +1,7 @@
 /* What xm's commands share (xm.h). */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -185,5 +186,20 @@ int xm_operands_and_flag(int argc, char **argv, const char *const flag[2], bool 
 	}
 	if (n < want)
 		return xm_usage_error(n == 0 ? "no domain given" : "no device given");
+	return 0;
+}
+
+int xm_absolute_path(const char *name, char *out, size_t len)
+{
+	char cwd[PATH_MAX];
+	int n = -1;
+	if (name[0] == '/')
+		n = snprintf(out, len, "%s", name);
+	else if (getcwd(cwd, sizeof(cwd)))
+		n = snprintf(out, len, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, name);
+	if (n < 0 || (size_t)n >= len) {
+		fprintf(stderr, "Error: %s: the name is too long, or the current folder unknown\n", name);
+		return -1;
+	}
 	return 0;
 }

@@ -11,18 +11,6 @@
 
 #include "xm.h"
 
-/* The name as given, made absolute against xm's folder: xend does not
- * share it. */
-static int absolute(const char *name, char *out, size_t len)
-{
-	char cwd[PATH_MAX];
-	if (name[0] == '/')
-		return snprintf(out, len, "%s", name) < (int)len ? 0 : -1;
-	if (!getcwd(cwd, sizeof(cwd)))
-		return -1;
-	return snprintf(out, len, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, name) < (int)len ? 0 : -1;
-}
-
 int cmd_dump_core(int argc, char **argv)
 {
 	static const struct option options[] = { { "live", no_argument, NULL, 'L' },
@@ -46,10 +34,8 @@ int cmd_dump_core(int argc, char **argv)
 				crash);
 	if (operands == 2) {
 		char path[PATH_MAX];
-		if (absolute(argv[optind + 1], path, sizeof(path)) < 0) {
+		if (xm_absolute_path(argv[optind + 1], path, sizeof(path)) < 0) {
 			json_decref(req);
-			fprintf(stderr, "Error: %s: the name is too long, or the current folder unknown\n",
-				argv[optind + 1]);
 			return 1;
 		}
 		json_object_set_new(req, "path", json_string(path));

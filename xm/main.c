@@ -452,7 +452,7 @@ static int cmd_network_list(int argc, char **argv)
 
 static int cmd_not_yet(int argc, char **argv)
 {
-	fprintf(stderr, "Error: xm %s is not available yet in Xenon (save, restore and migration are coming).\n",
+	fprintf(stderr, "Error: xm %s is not available yet in Xenon (xm save and restore are; migration is coming).\n",
 		argv[0]);
 	return 1;
 }
@@ -492,8 +492,9 @@ static const struct xm_command commands[] = {
 	{ "pause", cmd_pause, "<Domain>", "Pause execution of a domain." },
 	{ "reboot", cmd_reboot, "[-w] [-a] <Domain>", "Reboot a domain." },
 	{ "rename", cmd_rename, "<Domain> <NewDomainName>", "Rename a domain." },
-	{ "restore", cmd_not_yet, "<CheckpointFile>", "Restore a domain from a saved state (not yet)." },
-	{ "save", cmd_not_yet, "<Domain> <CheckpointFile>", "Save a domain state to restore later (not yet)." },
+	{ "restore", cmd_restore, "<CheckpointFile>", "Restore a domain from a saved state." },
+	{ "save", cmd_save, "[-c|--checkpoint] <Domain> <CheckpointFile>",
+	  "Save a domain state to restore later (-c: and leave it running)." },
 	{ "sched-credit", cmd_sched_credit, "[-d <Domain> [-w <Weight>] [-c <Cap>]]",
 	  "Get/set credit scheduler parameters." },
 	{ "shutdown", cmd_shutdown, "[-w|--wait] [-a|--all] [-H|--halt] <Domain>",

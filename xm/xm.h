@@ -46,6 +46,9 @@ int xm_operands_and_flag(int argc, char **argv, const char *const flag[2], bool 
 /* The config `xm create FILE VAR=VALUE...` means, checked, as xend takes
  * it; NULL after saying why. */
 json_t *xm_load_config(const char *file, char *const *defines, size_t ndefines);
+/* A file's name made absolute against xm's folder (xend does not share
+ * it). 0, or -1 after saying why. */
+int xm_absolute_path(const char *name, char *out, size_t len);
 /* Attaches to the domain's console (xm console); the exit status. */
 int xm_attach_console(const char *domain);
 
@@ -67,6 +70,9 @@ int cmd_sched_credit(int argc, char **argv);
 int cmd_new(int argc, char **argv);
 int cmd_start(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
+/* save.c */
+int cmd_save(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 /* rename.c */
 int cmd_rename(int argc, char **argv);
 /* uptime.c */
