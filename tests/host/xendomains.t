@@ -52,8 +52,13 @@ shutdown)
 	sed -i "/^$n /d" "$st/domains"
 	;;
 destroy) flock 9 && sed -i "/^$1 /d" "$st/domains" ;;
-save | restore | migrate)
-	echo "Error: xm $cmd is not available yet in Xenon (save, restore and migration are coming)." >&2
+save | restore)
+	# A host whose save folder is full: each fails.
+	echo "Error: ${cmd^} failed: ${!#}: No space left on device" >&2
+	exit 1
+	;;
+migrate)
+	echo "Error: xm migrate is not available yet in Xenon (xm save and restore are; migration is coming)." >&2
 	exit 1
 	;;
 *) echo "Error: Subcommand $cmd not found!" >&2; exit 1 ;;
@@ -110,7 +115,7 @@ touch "$work/ignore-db"
 out=$(xd stop)
 is "stop with a domain that ignores shutdown exits 1" "$?" 1
 like "... tries to save each, and says why it cannot" "$out" \
-	'^xendomains: cannot save web: xm save is not available yet in Xenon \(save, restore and migration are coming\); shutting it down instead$'
+	"^xendomains: cannot save web: Save failed: $work/save/web: No space left on device; shutting it down instead\$"
 got=$(calls)
 like "... asks xm save for each running domain" "$got" "^save other $work/save/other$"
 like "... then shuts each down as XENDOMAINS_SHUTDOWN says" "$got" '^shutdown --halt --wait web$'
