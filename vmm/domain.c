@@ -122,7 +122,7 @@ int domain_create(struct domain *d, const struct domain_config *cfg)
 			goto fail;
 
 	if (cfg->restore_fd >= 0) {
-		if (save_load(d, cfg->restore_fd) < 0)
+		if (save_load(d, cfg->restore_fd, cfg->restore) < 0)
 			goto fail;
 		log_debug("%llu MiB, %u vCPUs, restored", (unsigned long long)cfg->memory_mb, cfg->vcpus);
 		return 0;

@@ -15,6 +15,7 @@
 #define MAX_VCPUS 64
 
 struct domain;
+struct save_domain;
 
 #define VCPU_QUEUED_ATTRS 8
 
@@ -65,6 +66,7 @@ struct domain_config {
 	bool xenstore;           /* the guest gets a XenStore ring */
 	bool start_paused;       /* the vCPUs wait for domain_unpause */
 	int restore_fd;          /* >= 0: the domain is loaded from this save stream (vmm/save.h), not booted */
+	const struct save_domain *restore; /* ... whose first record, already read, this is */
 };
 
 struct domain {

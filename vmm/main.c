@@ -11,7 +11,8 @@
  * xend adds --control (the control socket of vmm/control.h; the domain
  * starts paused and, once ended, waits to be destroyed), --xenstore (the
  * guest gets a XenStore ring) and --console-pty; for xm restore,
- * --restore-fd (the save stream after xend's record, instead of a kernel). */
+ * --restore-fd (the save stream after xend's record, instead of a kernel;
+ * the image says the domain's RAM and vCPUs). */
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -139,6 +140,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_set_prefix("xenon-vmm", cfg.name);
+	/* A restored domain is the size its image says. */
+	static struct save_domain restore;
+	if (cfg.restore_fd >= 0) {
+		if (save_read_domain(cfg.restore_fd, &restore) < 0)
+			return 1;
+		cfg.memory_mb = restore.ram_bytes >> 20;
+		cfg.vcpus = restore.vcpus;
+		cfg.restore = &restore;
+	}
 
 	/* Block the ending signals in every thread; one thread waits for them. */
 	static sigset_t ending;

@@ -222,15 +222,35 @@ void control_resume(int fd, json_t *req)
 
 /* ---- restoring ---- */
 
-static int load_domain(struct domain *d, const struct save_record *rec)
+int save_read_domain(int fd, struct save_domain *out)
 {
-	const struct save_domain *h = rec->body;
-	if (rec->length != sizeof(*h)) {
-		log_err("restore: the domain record has %llu bytes, not %zu", (unsigned long long)rec->length,
-			sizeof(*h));
+	struct save_reader r = { .fd = fd };
+	struct save_record rec;
+	char err[256];
+	if (save_read_record(&r, &rec, err, sizeof(err)) < 0) {
+		log_err("restore: %s", err);
 		return -1;
 	}
-	if (h->ram_bytes != d->mem.ram_size || h->vcpus != d->nr_vcpus || h->suspend_vcpu >= h->vcpus) {
+	bool fits = rec.type == SAVE_REC_DOMAIN && rec.length == sizeof(*out);
+	if (fits)
+		memcpy(out, rec.body, sizeof(*out));
+	free(rec.body);
+	if (!fits) {
+		log_err("restore: the image does not begin with the domain's record");
+		return -1;
+	}
+	if (out->ram_bytes < (16ull << 20) || out->ram_bytes > (1ull << 40) || out->ram_bytes % (1ull << 20) ||
+	    out->vcpus < 1 || out->vcpus > MAX_VCPUS || out->suspend_vcpu >= out->vcpus) {
+		log_err("restore: the image's domain (%llu bytes of RAM, %u vCPUs, suspended on vCPU %u) cannot be",
+			(unsigned long long)out->ram_bytes, out->vcpus, out->suspend_vcpu);
+		return -1;
+	}
+	return 0;
+}
+
+static int load_domain(struct domain *d, const struct save_domain *h)
+{
+	if (h->ram_bytes != d->mem.ram_size || h->vcpus != d->nr_vcpus) {
 		log_err("restore: the image is of %llu MiB and %u vCPUs; the domain has %llu MiB and %u",
 			(unsigned long long)(h->ram_bytes >> 20), h->vcpus,
 			(unsigned long long)(d->mem.ram_size >> 20), d->nr_vcpus);
@@ -355,12 +375,13 @@ static int out_of_order(const struct save_reader *r, const struct save_record *r
 	return -1;
 }
 
-int save_load(struct domain *d, int fd)
+int save_load(struct domain *d, int fd, const struct save_domain *header)
 {
-	struct save_reader r = { .fd = fd };
+	struct save_reader r = { .fd = fd, .records = 1 };
 	char err[256];
 	unsigned vcpus = 0;
-	bool have_domain = false;
+	if (load_domain(d, header) < 0)
+		return -1;
 	for (;;) {
 		struct save_record rec;
 		if (save_read_record(&r, &rec, err, sizeof(err)) < 0) {
@@ -371,11 +392,10 @@ int save_load(struct domain *d, int fd)
 		bool end = false;
 		switch (rec.type) {
 		case SAVE_REC_DOMAIN:
-			e = have_domain ? out_of_order(&r, &rec) : load_domain(d, &rec);
-			have_domain = true;
+			e = out_of_order(&r, &rec);
 			break;
 		case SAVE_REC_VCPU:
-			e = !have_domain || vcpus >= d->nr_vcpus ? out_of_order(&r, &rec) : load_vcpu(d, &rec, vcpus);
+			e = vcpus >= d->nr_vcpus ? out_of_order(&r, &rec) : load_vcpu(d, &rec, vcpus);
 			vcpus++;
 			break;
 		case SAVE_REC_BALLOON:
@@ -397,7 +417,7 @@ int save_load(struct domain *d, int fd)
 		if (end)
 			break;
 	}
-	if (!have_domain || vcpus != d->nr_vcpus) {
+	if (vcpus != d->nr_vcpus) {
 		log_err("restore: the image has %u of the domain's %u vCPUs", vcpus, d->nr_vcpus);
 		return -1;
 	}

@@ -53,12 +53,15 @@ struct save_vcpu {
 control_handler control_save;
 control_handler control_resume;
 
-/* Loads the image from `fd` (after xend's records) into a domain that
- * domain_create built with nothing loaded: checks that it fits the domain,
- * then RAM, the vCPUs and the clock. 0, or -1 with the error logged. The
- * ports the guest knows are compared with the domain's by save_check_ports
- * once its console and XenStore rings have theirs. */
-int save_load(struct domain *d, int fd);
+/* The image's first record, read from `fd` (after xend's record): the
+ * domain to build, its RAM and vCPUs. 0, or -1 with the error logged. */
+int save_read_domain(int fd, struct save_domain *out);
+/* Loads the rest of the image into a domain that domain_create built from
+ * `header` with nothing loaded: the clock, the vCPUs, the balloon, RAM.
+ * 0, or -1 with the error logged. The ports the guest knows are compared
+ * with the domain's by save_check_ports once its console and XenStore
+ * rings have theirs. */
+int save_load(struct domain *d, int fd, const struct save_domain *header);
 int save_check_ports(struct domain *d);
 
 #endif

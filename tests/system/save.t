@@ -73,6 +73,8 @@ peer
 ok "the peer hears the guest count" wait_counts 3
 
 # --- save ---
+# The target goes into the saved config; the image keeps the RAM it has.
+ok "xm mem-set savetest 112 first" "$xm" mem-set savetest 112
 ok "xm save savetest FILE" "$xm" save savetest "$work/savetest.save"
 before=$(last_count)
 is "the saved domain is gone" "$("$xm" list | awk '$1 == "savetest"')" ""
@@ -99,6 +101,7 @@ is "... nor a VMM" "$(pgrep -x xenon-vmm)" ""
 ok "xm restore FILE" "$xm" restore "$work/savetest.save"
 like "savetest is back in xm list" "$("$xm" list | awk '$1 == "savetest"')" '^savetest +[0-9]+ '
 like "... with its UUID" "$("$xm" list --long savetest)" "\\(uuid $uuid\\)"
+like "... and its memory target" "$("$xm" list | awk '$1 == "savetest"')" '^savetest +[0-9]+ +112 '
 ok "the count goes on, to the same peer" wait_counts 3
 after=$(sed -n 's/^count //p' "$work/peer" | awk -v b="$before" '$1 > b' | head -1)
 is "... from where it was saved (count $before, then $after)" "$after" $((before + 1))
