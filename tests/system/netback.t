@@ -116,6 +116,7 @@ l = socket.socket()
 l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 l.bind(("10.10.0.1", 5002))
 l.listen(1)
+open(sys.argv[1] + ".listening", "w").close()
 # A stream that stalls ends the measurement (what arrived by then is the
 # rate) rather than the test.
 l.settimeout(120)
@@ -136,7 +137,9 @@ elapsed = time.monotonic() - start if start else 0
 bits = (total - at_start) * 8 / elapsed if elapsed else 0
 open(sys.argv[1], "w").write("%d %d %.3f %.0f\n" % (total, total - at_start, elapsed, bits))
 PY
-sleep 1
+# A loaded host may take seconds to start the listener: the guest's nc,
+# refused, would send nothing.
+for _ in $(seq 150); do [ -e "$work/rate.listening" ] && break; sleep 0.2; done
 run nettest-b '^rate sent$' 'head -c 3000000 /dev/zero | nc 10.10.0.1 5002; echo "rate sent"'
 wait
 read -r bytes counted secs bits <"$work/rate"
@@ -161,10 +164,11 @@ import socket, sys
 l = socket.socket()
 l.bind(("10.99.0.2", 6000))
 l.listen(1)
+open(sys.argv[1] + ".listening", "w").close()
 c, peer = l.accept()
 open(sys.argv[1], "w").write(peer[0])
 ' "$work/nat-peer" &
-sleep 1
+for _ in $(seq 150); do [ -e "$work/nat-peer.listening" ] && break; sleep 0.2; done
 run nettest-n '^nat-tcp 0$' 'echo hello | nc 10.99.0.2 6000; echo "nat-tcp $?"'
 wait
 is "... and the outside sees its connection come from the host (masquerade)" "$(cat "$work/nat-peer")" 10.99.0.1
