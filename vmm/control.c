@@ -263,6 +263,11 @@ void control_server_resume(void)
 	pthread_mutex_unlock(&server.lock);
 }
 
+bool control_domain_suspended(void)
+{
+	return atomic_load(&server.ended) == END_SUSPEND;
+}
+
 static void op_info(int fd, json_t *req) { reply_info(fd); }
 
 static void op_pause(int fd, json_t *req)

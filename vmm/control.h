@@ -106,6 +106,9 @@ typedef void control_handler(int fd, json_t *req);
 struct domain *control_domain(void);
 /* Whether the domain still runs; if not, replies so on `fd`. */
 bool control_domain_running(int fd);
+/* Whether it has suspended and its vCPU threads have ended (the watchers
+ * have been told), until destroy or resume. */
+bool control_domain_suspended(void);
 /* A descriptor that came with the request being handled, now the
  * handler's to close; -1 if none (is left). Those not taken are closed
  * after the handler returns. */

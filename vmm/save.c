@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../lib/control.h"
@@ -45,7 +44,7 @@ static int finish_pending_exit(struct vcpu *v)
 	return 0;
 }
 
-static int read_msrs(struct vcpu *v, struct save_vcpu *s)
+static void read_msrs(struct vcpu *v, struct save_vcpu *s)
 {
 	for (size_t i = 0; i < sizeof(saved_msrs) / sizeof(saved_msrs[0]); i++) {
 		struct {
@@ -55,7 +54,6 @@ static int read_msrs(struct vcpu *v, struct save_vcpu *s)
 		if (ioctl(v->fd, KVM_GET_MSRS, &one) == 1)
 			s->msrs[s->nr_msrs++] = one.entry;
 	}
-	return 0;
 }
 
 static int read_vcpu(struct vcpu *v, struct save_vcpu *s)
@@ -69,7 +67,8 @@ static int read_vcpu(struct vcpu *v, struct save_vcpu *s)
 	    ioctl(v->fd, KVM_GET_LAPIC, &s->lapic) < 0 || ioctl(v->fd, KVM_GET_VCPU_EVENTS, &s->events) < 0 ||
 	    ioctl(v->fd, KVM_GET_MP_STATE, &s->mp_state) < 0 || ioctl(v->fd, KVM_GET_DEBUGREGS, &s->debugregs) < 0)
 		return -errno;
-	return read_msrs(v, s);
+	read_msrs(v, s);
+	return 0;
 }
 
 static int write_one(int out, uint32_t type, const void *body, size_t len)
@@ -175,9 +174,10 @@ static int save_domain_to(struct domain *d, int out, char *err, size_t errlen)
 	return 0;
 }
 
+/* Suspended, and every vCPU thread gone: nothing changes the state saved. */
 static bool suspended(int fd)
 {
-	if (atomic_load(&control_domain()->end) == END_SUSPEND)
+	if (control_domain_suspended())
 		return true;
 	control_reply_error(fd, "domain %u has not suspended", control_domain()->cfg.domid);
 	return false;
