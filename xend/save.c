@@ -101,6 +101,12 @@ static int finish_stream(int file, const char *aside, const char *target, char *
 		snprintf(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
+	/* The domain is destroyed next: its image must outlast a power cut. */
+	if (sync_folder_of(target) < 0) {
+		snprintf(err, errlen, "syncing its folder: %s", strerror(errno));
+		unlink(target);
+		return -1;
+	}
 	return 0;
 }
 

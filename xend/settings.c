@@ -138,8 +138,7 @@ int make_folders(const char *dir)
 	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* The folder `path` is in, synced, so that a rename into it lasts. */
-static int sync_folder_of(const char *path)
+int sync_folder_of(const char *path)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');

@@ -254,6 +254,9 @@ int make_folders(const char *dir);
  * renamed over PATH, and PATH's folder synced so that the rename lasts too.
  * 0, or -1 with errno set and no PATH.new left. */
 int json_save_durably(const json_t *j, const char *path);
+/* Syncs the folder `path` is in, so that a rename into it lasts a power
+ * cut. 0, or -1 with errno set. */
+int sync_folder_of(const char *path);
 /* Copies into `to` (made if absent) each regular file of `from` that `to`
  * lacks, keeping its mode; never replaces one. Logs each; the number
  * installed, or -1 with `err` set on the first failure. */
