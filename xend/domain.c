@@ -310,11 +310,16 @@ json_t *domain_info(struct xdomain *d)
 {
 	char err[256];
 	json_t *info = vmm_call(d, "info", err, sizeof(err));
-	if (info) {
-		const char *state = json_string_value(json_object_get(info, "state"));
-		if (state)
-			snprintf(d->state, sizeof(d->state), "%s", state);
+	if (!info) {
+		log_warn("domain %s: no answer to info: %s", d->name, err);
+		return NULL;
 	}
+	const char *state = json_string_value(json_object_get(info, "state"));
+	if (state)
+		snprintf(d->state, sizeof(d->state), "%s", state);
+	json_t *cpu_ns = json_object_get(info, "cpu_ns");
+	if (json_is_integer(cpu_ns) && (uint64_t)json_integer_value(cpu_ns) > d->cpu_ns)
+		d->cpu_ns = (uint64_t)json_integer_value(cpu_ns);
 	return info;
 }
 

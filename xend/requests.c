@@ -36,7 +36,7 @@ static json_t *describe(struct xdomain *d)
 	json_t *info = strcmp(d->state, "shutdown") == 0 ? NULL : domain_info(d);
 	char letters[7];
 	state_letters(d, info, letters);
-	double cpu = info ? (double)json_integer_value(json_object_get(info, "cpu_ns")) / 1e9 : 0;
+	double cpu = (double)d->cpu_ns / 1e9;
 	json_t *j = json_pack("{s:i, s:s, s:s, s:I, s:I, s:i, s:s, s:f, s:I, s:s, s:s, s:s, s:s, s:O}",
 			      "domid", (int)d->domid, "name", d->name, "uuid", d->uuid, "memory",
 			      (json_int_t)d->memory_mb, "maxmem", (json_int_t)d->maxmem_mb, "vcpus",

@@ -35,6 +35,8 @@ struct xdomain {
 	char tty[64];
 	char state[16];        /* "running", "paused", "shutdown" */
 	char end_reason[16];   /* for a preserved domain */
+	uint64_t cpu_ns;       /* the VMM's CPU time at its last answer: a VMM too
+	                        * busy to answer does not show as having used none */
 	time_t start_time;
 	unsigned restarts;     /* restarts in the current burst */
 	time_t burst_start;

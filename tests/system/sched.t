@@ -5,9 +5,9 @@
 # guests share CPU 1; weights 256 and 512 (cpu_weight in the config) give
 # them CPU time 1:2, and xm sched-credit changes that while they run; a
 # guest with cpu_cap = 50 gets half of one CPU, and all of it once the cap
-# is lifted. Each share is measured from the domains' CPU time in xm list
-# --long over an interval. The values live on in the domain's record (a
-# killed xend) and through a reboot (a new VMM), and xm sched-credit shows
+# is lifted. Each share is measured from the CPU time the host kernel
+# counts in each domain's cgroup over an interval. The values live on in
+# the domain's record (a killed xend) and through a reboot (a new VMM), and xm sched-credit shows
 # them in Xen 3.2's table and refuses what Xen refused.
 . "$(dirname "$0")/../lib/tap.sh"
 XM_TEST_CONFIGS='sched-*'
@@ -30,14 +30,17 @@ config() { # NAME LINE...: a guest of one vCPU and no devices, the lines added
 }
 spin() { send "$1" 'while :; do :; done'; }
 vmm_pid() { pgrep -f -- "xenon-vmm .*--name $1 " | head -1; }
-# "NAME CPU-SECONDS" of every domain, from one xm list --long (one request,
-# so all are read at the same moment).
+# "ID CPU-SECONDS" of every domain, from the host kernel's accounting of
+# each domain's group (cpu.stat): the CPU time the weights and caps divide,
+# read at once, whether or not a busy VMM answers xend at that moment.
 cpu_times() {
-	"$xm" list --long | awk '/^ *\(cpu_time / { t = $2; sub(/\)$/, "", t) }
-		/^ *\(name / { n = $2; sub(/\)$/, "", n) }
-		/^\)$/ { print n, t }'
+	local stat
+	for stat in "$group"/[0-9]*/cpu.stat; do
+		awk -v id="$(basename "$(dirname "$stat")")" \
+			'$1 == "usage_usec" { printf "%s %.6f\n", id, $2 / 1e6 }' "$stat"
+	done
 }
-cpu_of() { printf '%s\n' "$1" | awk -v n="$2" '$1 == n { print $2 }'; }
+cpu_of() { printf '%s\n' "$1" | awk -v id="$("$xm" domid "$2")" '$1 == id { print $2 }'; }
 # sample SECONDS: sets wall (seconds passed) and before/after (cpu_times).
 sample() {
 	local w0 w1
