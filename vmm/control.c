@@ -9,6 +9,7 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../lib/control.h"
@@ -17,6 +18,7 @@
 #include "backends/console.h"
 #include "backends/xenstore.h"
 #include "log.h"
+#include "precopy.h"
 #include "save.h"
 #include "vcpu_control.h"
 
@@ -41,9 +43,11 @@ static struct {
 	bool released;             /* destroy asked for: the process may end */
 	bool resume;               /* ... or, after a suspend, the domain goes on */
 	bool stopping;
+	bool incoming;             /* migrated in, not yet unpaused (await_commit) */
+	pthread_cond_t commit_cond;
 	_Atomic int ended;         /* enum domain_end, END_NONE while it runs */
 } server = { .listen_fd = -1, .wake_fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER,
-	     .released_cond = PTHREAD_COND_INITIALIZER, .ended = END_NONE };
+	     .released_cond = PTHREAD_COND_INITIALIZER, .commit_cond = PTHREAD_COND_INITIALIZER, .ended = END_NONE };
 
 const char *domain_end_name(enum domain_end why)
 {
@@ -109,6 +113,9 @@ static void reply_info(int fd)
 	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++)
 		json_object_set_new(r, params[i].name, json_integer((json_int_t)d->xen.params[params[i].param]));
 	json_object_set_new(r, "vcpu_running", json_boolean(domain_vcpu_running(d)));
+	pthread_mutex_lock(&server.lock);
+	json_object_set_new(r, "incoming", json_boolean(server.incoming));
+	pthread_mutex_unlock(&server.lock);
 	uint64_t populated, max_pages;
 	guest_memory_reservation(&d->mem, &populated, &max_pages);
 	json_object_set_new(r, "populated", json_integer((json_int_t)populated));
@@ -274,11 +281,43 @@ static void op_pause(int fd, json_t *req)
 {
 	if (!control_domain_running(fd))
 		return;
-	if (strcmp(json_string_value(json_object_get(req, "op")), "pause") == 0)
+	if (strcmp(json_string_value(json_object_get(req, "op")), "pause") == 0) {
 		domain_pause(server.dom);
-	else
+	} else {
+		pthread_mutex_lock(&server.lock);
+		server.incoming = false;
+		pthread_cond_broadcast(&server.commit_cond);
+		pthread_mutex_unlock(&server.lock);
 		domain_unpause(server.dom);
+	}
 	control_reply_ok(fd, NULL);
+}
+
+static void *commit_timer(void *arg)
+{
+	unsigned seconds = (unsigned)(uintptr_t)arg;
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += seconds;
+	pthread_mutex_lock(&server.lock);
+	while (server.incoming && pthread_cond_timedwait(&server.commit_cond, &server.lock, &until) == 0)
+		;
+	bool abandoned = server.incoming;
+	pthread_mutex_unlock(&server.lock);
+	if (abandoned) {
+		log_err("migrated in, but not let run within %u s: the migration failed; destroying the domain", seconds);
+		domain_end(server.dom, END_DESTROY);
+		control_server_release();
+	}
+	return NULL;
+}
+
+void control_server_await_commit(unsigned seconds)
+{
+	server.incoming = true;
+	pthread_t timer;
+	if (pthread_create(&timer, NULL, commit_timer, (void *)(uintptr_t)seconds) == 0)
+		pthread_detach(timer);
 }
 
 static void op_destroy(int fd, json_t *req)
@@ -312,6 +351,8 @@ static const struct {
 	{ "dump-core", control_dump_core },
 	{ "info", op_info },
 	{ "pause", op_pause },
+	{ "precopy", control_precopy },
+	{ "precopy-cancel", control_precopy_cancel },
 	{ "resume", control_resume },
 	{ "save", control_save },
 	{ "set-maxmem", op_set_maxmem },

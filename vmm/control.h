@@ -96,6 +96,11 @@ void control_server_resume(void);
 /* Lets control_server_wait_release return (destroy, or a signal). */
 void control_server_release(void);
 void control_server_stop(void);
+/* A domain that came in by migration stays paused until its toolstack
+ * unpauses it (the source has let its copy go); if that does not come in
+ * `seconds`, the migration failed with no one left to say so, and the
+ * domain is destroyed. */
+void control_server_await_commit(unsigned seconds);
 
 const char *domain_end_name(enum domain_end why);
 

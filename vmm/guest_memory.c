@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <linux/kvm.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -63,13 +64,15 @@ void guest_memory_destroy(struct guest_memory *m)
 	if (m->given_back)
 		pthread_mutex_destroy(&m->reservation_lock);
 	free(m->given_back);
+	free(m->written);
 	*m = (struct guest_memory){ .fd = -1 };
 }
 
-static int add_slot(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *host)
+static int set_slot(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *host, uint32_t flags)
 {
 	struct kvm_userspace_memory_region region = {
 		.slot = slot,
+		.flags = flags,
 		.guest_phys_addr = gpa,
 		.memory_size = size,
 		.userspace_addr = (uint64_t)(uintptr_t)host,
@@ -82,15 +85,97 @@ static int add_slot(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void 
 	return 0;
 }
 
-int guest_memory_map(struct guest_memory *m, int vm_fd)
+static int add_slot(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *host)
+{
+	return set_slot(vm_fd, slot, gpa, size, host, 0);
+}
+
+/* RAM's slots: below 4 GiB, and from 4 GiB up when there is more. */
+struct ram_slot {
+	uint32_t slot;
+	uint64_t gpa, size, first_frame; /* its first frame's place in the memfd */
+};
+
+static unsigned ram_slots(const struct guest_memory *m, struct ram_slot out[2])
 {
 	uint64_t low = guest_low_ram_end(m);
+	out[0] = (struct ram_slot){ 0, 0, low, 0 };
+	if (m->ram_size == low)
+		return 1;
+	out[1] = (struct ram_slot){ 1, HIGH_RAM_START, m->ram_size - low, low >> PAGE_SHIFT };
+	return 2;
+}
 
-	if (add_slot(vm_fd, 0, 0, low, m->ram) < 0)
-		return -1;
-	if (m->ram_size > low && add_slot(vm_fd, 1, HIGH_RAM_START, m->ram_size - low, m->ram + low) < 0)
-		return -1;
+int guest_memory_map(struct guest_memory *m, int vm_fd)
+{
+	struct ram_slot slots[2];
+	unsigned n = ram_slots(m, slots);
+	for (unsigned i = 0; i < n; i++)
+		if (add_slot(vm_fd, slots[i].slot, slots[i].gpa, slots[i].size,
+			     m->ram + (slots[i].first_frame << PAGE_SHIFT)) < 0)
+			return -1;
 	return add_slot(vm_fd, 2, SPECIAL_BASE, SPECIAL_PAGES * PAGE_SIZE, m->special);
+}
+
+int guest_memory_log_dirty(struct guest_memory *m, int vm_fd, bool on)
+{
+	if (on && !m->written) {
+		m->written = calloc(guest_memory_bitmap_words(m), sizeof(uint64_t));
+		if (!m->written) {
+			log_err("the map of written frames: out of memory");
+			return -1;
+		}
+	}
+	struct ram_slot slots[2];
+	unsigned n = ram_slots(m, slots);
+	for (unsigned i = 0; i < n; i++)
+		if (set_slot(vm_fd, slots[i].slot, slots[i].gpa, slots[i].size, m->ram + (slots[i].first_frame << PAGE_SHIFT),
+			     on ? KVM_MEM_LOG_DIRTY_PAGES : 0) < 0)
+			return -1;
+	atomic_store(&m->logging_dirty, on);
+	return 0;
+}
+
+int64_t guest_memory_take_dirty(struct guest_memory *m, int vm_fd, uint64_t *bitmap)
+{
+	struct ram_slot slots[2];
+	unsigned n = ram_slots(m, slots);
+	int64_t fresh = 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t frames = slots[i].size >> PAGE_SHIFT, words = (frames + 63) / 64;
+		uint64_t *log = calloc(words, sizeof(uint64_t));
+		if (!log) {
+			log_err("the dirty log of %llu frames: out of memory", (unsigned long long)frames);
+			return -1;
+		}
+		struct kvm_dirty_log get = { .slot = slots[i].slot, .dirty_bitmap = log };
+		if (ioctl(vm_fd, KVM_GET_DIRTY_LOG, &get) < 0) {
+			log_err("KVM_GET_DIRTY_LOG slot %u: %s", slots[i].slot, strerror(errno));
+			free(log);
+			return -1;
+		}
+		for (uint64_t f = 0; f < frames; f++) {
+			uint64_t at = slots[i].first_frame + f;
+			bool by_guest = log[f / 64] >> (f % 64) & 1;
+			bool by_us = atomic_fetch_and(&m->written[at / 64], ~(1ull << (at % 64))) >>
+					     (at % 64) & 1;
+			if ((by_guest || by_us) && !(bitmap[at / 64] >> (at % 64) & 1)) {
+				bitmap[at / 64] |= 1ull << (at % 64);
+				fresh++;
+			}
+		}
+		free(log);
+	}
+	return fresh;
+}
+
+void guest_memory_mark_written(const struct guest_memory *m, const void *host)
+{
+	const uint8_t *p = host;
+	if (!atomic_load(&m->logging_dirty) || !m->written || p < m->ram || p >= m->ram + m->ram_size)
+		return;
+	uint64_t at = (uint64_t)(p - m->ram) >> PAGE_SHIFT;
+	atomic_fetch_or(&m->written[at / 64], 1ull << (at % 64));
 }
 
 int guest_memory_map_xen_frame(struct guest_memory *m, int vm_fd, unsigned index, uint64_t gfn)

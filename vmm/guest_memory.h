@@ -53,6 +53,12 @@ struct guest_memory {
 	pthread_mutex_t reservation_lock;
 	uint64_t *given_back;
 	uint64_t populated, max_pages;
+	/* Live migration (vmm/precopy.c): while KVM logs the frames the guest
+	 * writes, the frames this process writes through grants are marked
+	 * here (a bit each, by their place in the memfd), since KVM sees
+	 * none of those. */
+	_Atomic bool logging_dirty;
+	_Atomic uint64_t *written;
 };
 
 int guest_memory_create(struct guest_memory *m, uint64_t ram_size);
@@ -87,6 +93,23 @@ void guest_memory_reservation(struct guest_memory *m, uint64_t *populated, uint6
 /* xm mem-max. A maximum below what the guest holds lets it give frames
  * back but take none until it holds less, as Xen's allocator does. */
 void guest_memory_set_max(struct guest_memory *m, uint64_t max_pages);
+
+/* Live migration. KVM logs the frames the guest writes from now on (on),
+ * or no longer (off); the frames this process writes are logged with them.
+ * 0, or -1 with the error logged. */
+int guest_memory_log_dirty(struct guest_memory *m, int vm_fd, bool on);
+/* ORs into `bitmap` (a bit per RAM frame, by its place in the memfd) the
+ * frames written since the last call, and starts the log afresh. Returns
+ * how many bits it set that were clear, or -1 with the error logged. */
+int64_t guest_memory_take_dirty(struct guest_memory *m, int vm_fd, uint64_t *bitmap);
+/* This process wrote the RAM page at `host` (a backend's copy into a
+ * granted page): logged while logging is on. */
+void guest_memory_mark_written(const struct guest_memory *m, const void *host);
+/* Words in a bitmap of a bit per RAM frame. */
+static inline uint64_t guest_memory_bitmap_words(const struct guest_memory *m)
+{
+	return ((m->ram_size >> PAGE_SHIFT) + 63) / 64;
+}
 
 static inline uint64_t guest_low_ram_end(const struct guest_memory *m)
 {

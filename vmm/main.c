@@ -12,7 +12,9 @@
  * starts paused and, once ended, waits to be destroyed), --xenstore (the
  * guest gets a XenStore ring) and --console-pty; for xm restore,
  * --restore-fd (the save stream after xend's record, instead of a kernel;
- * the image says the domain's RAM and vCPUs). */
+ * the image says the domain's RAM and vCPUs); for xm migrate, --incoming
+ * as well (the stream is a connection from the source host, and the domain
+ * destroys itself if it is not let run in time). */
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -50,8 +52,12 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: xenon-vmm --kernel FILE [--ramdisk FILE] [--cmdline TEXT] [--name NAME]\n"
 		"                 [--domid N] [--memory MB] [--vcpus N] [--console-log FILE] [--console-pty]\n"
-		"                 [--xenstore] [--control] [--restore-fd FD] [--verbose]\n");
+		"                 [--xenstore] [--control] [--restore-fd FD [--incoming]] [--verbose]\n");
 }
+
+/* How long a domain migrated in (--incoming) waits paused for its
+ * toolstack to let it run before it takes the migration for failed. */
+#define INCOMING_COMMIT_SECONDS 60
 
 static bool parse_number(const char *option, const char *text, uint64_t min, uint64_t max,
 			 uint64_t *out)
@@ -90,13 +96,14 @@ int main(int argc, char **argv)
 		{ "xenstore", no_argument, NULL, 's' },
 		{ "control", no_argument, NULL, 'C' },
 		{ "restore-fd", required_argument, NULL, 'R' },
+		{ "incoming", no_argument, NULL, 'I' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct domain_config cfg = { .name = "domU", .domid = 1, .memory_mb = 256, .vcpus = 1, .restore_fd = -1 };
 	uint64_t n;
-	bool control = false;
+	bool control = false, incoming = false;
 	int c;
 
 	log_set_prefix("xenon-vmm", NULL);
@@ -130,12 +137,13 @@ int main(int argc, char **argv)
 				return 1;
 			cfg.restore_fd = (int)n;
 			break;
+		case 'I': incoming = true; break;
 		case 'v': log_set_verbose(true); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
 	}
-	if (optind != argc || (!cfg.kernel && cfg.restore_fd < 0)) {
+	if (optind != argc || (!cfg.kernel && cfg.restore_fd < 0) || (incoming && (cfg.restore_fd < 0 || !control))) {
 		usage(stderr);
 		return 1;
 	}
@@ -150,6 +158,9 @@ int main(int argc, char **argv)
 		cfg.restore = &restore;
 	}
 
+	/* A migration's connection that breaks, or a toolstack gone away, is
+	 * an error to report, not the end of the domain. */
+	signal(SIGPIPE, SIG_IGN);
 	/* Block the ending signals in every thread; one thread waits for them. */
 	static sigset_t ending;
 	sigemptyset(&ending);
@@ -173,6 +184,8 @@ int main(int argc, char **argv)
 		domain_destroy(&dom);
 		return 1;
 	}
+	if (incoming)
+		control_server_await_commit(INCOMING_COMMIT_SECONDS);
 	/* A domain that ended by itself waits for the toolstack; one destroyed
 	 * from outside (xm destroy, a signal) is done. One that suspended may
 	 * be told to go on. */

@@ -11,6 +11,7 @@
 #include "../lib/save_stream.h"
 #include "domain.h"
 #include "log.h"
+#include "precopy.h"
 
 /* The MSRs Linux relies on that KVM_GET_SREGS does not carry; those this
  * KVM does not know are skipped. */
@@ -83,53 +84,64 @@ static bool page_is_zero(const uint8_t *p)
 	return memcmp(p, zero, PAGE_SIZE) == 0;
 }
 
-/* RAM in batches of the pages that are not zero: a page left out is zero
- * in the new domain too (a fresh memfd), given back by the balloon or
- * never touched. */
-static int write_pages(int out, const struct guest_memory *m)
+/* What a record of `len` bytes takes in the stream: its header, its body,
+ * the padding to 8 bytes. */
+static uint64_t record_bytes(uint64_t len)
+{
+	return sizeof(struct save_record_header) + ((len + 7) & ~7ull);
+}
+
+int save_write_frames(int out, const struct guest_memory *m, const uint64_t *only, struct save_tally *tally)
 {
 	uint64_t frames = m->ram_size >> PAGE_SHIFT;
+	/* The pages are copied before their checksum is taken: in a pre-copy
+	 * the guest goes on writing them. */
 	uint64_t *index = malloc(SAVE_PAGES_PER_RECORD * sizeof(*index));
-	struct iovec *iov = malloc((SAVE_PAGES_PER_RECORD + 2) * sizeof(*iov));
-	if (!index || !iov) {
+	uint8_t *pages = malloc(SAVE_PAGES_PER_RECORD * PAGE_SIZE);
+	if (!index || !pages) {
 		free(index);
-		free(iov);
+		free(pages);
 		return -ENOMEM;
 	}
 	uint64_t count = 0;
 	int e = 0;
 	for (uint64_t i = 0; i <= frames && !e; i++) {
 		bool last = i == frames;
-		if (!last && !page_is_zero(m->ram + (i << PAGE_SHIFT))) {
+		const uint8_t *page = m->ram + (i << PAGE_SHIFT);
+		if (!last && (only ? only[i / 64] >> (i % 64) & 1 : !page_is_zero(page))) {
 			index[count] = i;
-			iov[count + 2] = (struct iovec){ m->ram + (i << PAGE_SHIFT), PAGE_SIZE };
+			memcpy(pages + count * PAGE_SIZE, page, PAGE_SIZE);
 			count++;
 		}
 		if (count == SAVE_PAGES_PER_RECORD || (last && count)) {
-			iov[0] = (struct iovec){ &count, sizeof(count) };
-			iov[1] = (struct iovec){ index, count * sizeof(*index) };
-			e = save_write_record(out, SAVE_REC_PAGES, iov, (int)count + 2);
+			struct iovec iov[3] = { { &count, sizeof(count) },
+						{ index, count * sizeof(*index) },
+						{ pages, count * PAGE_SIZE } };
+			e = save_write_record(out, SAVE_REC_PAGES, iov, 3);
+			tally->pages += count;
+			tally->bytes += record_bytes(sizeof(count) + count * (sizeof(*index) + PAGE_SIZE));
 			count = 0;
 		}
 	}
 	free(index);
-	free(iov);
+	free(pages);
 	return e;
 }
 
-static int write_balloon(int out, struct guest_memory *m)
+static int write_balloon(int out, struct guest_memory *m, struct save_tally *tally)
 {
 	uint64_t counts[2];
 	guest_memory_reservation(m, &counts[0], &counts[1]);
-	uint64_t words = ((m->ram_size >> PAGE_SHIFT) + 63) / 64;
+	uint64_t words = guest_memory_bitmap_words(m);
 	struct iovec iov[2] = { { counts, sizeof(counts) }, { m->given_back, words * sizeof(uint64_t) } };
 	pthread_mutex_lock(&m->reservation_lock);
 	int e = save_write_record(out, SAVE_REC_BALLOON, iov, 2);
 	pthread_mutex_unlock(&m->reservation_lock);
+	tally->bytes += record_bytes(sizeof(counts) + words * sizeof(uint64_t));
 	return e;
 }
 
-static int save_domain_to(struct domain *d, int out, char *err, size_t errlen)
+int save_write_domain(struct domain *d, int out, struct save_tally *tally, char *err, size_t errlen)
 {
 	struct kvm_clock_data clock = { 0 };
 	if (ioctl(d->vm_fd, KVM_GET_CLOCK, &clock) < 0) {
@@ -146,11 +158,24 @@ static int save_domain_to(struct domain *d, int out, char *err, size_t errlen)
 		snprintf(err, errlen, "writing the image: %s", strerror(-e));
 		return -1;
 	}
+	tally->bytes += record_bytes(sizeof(header));
+	return 0;
+}
+
+/* The suspended domain: its header (unless a live migration's pre-copy
+ * sent it), vCPUs and balloon, then RAM: every page that is not zero, or
+ * after a pre-copy, the pages written since it sent them. */
+static int save_domain_to(struct domain *d, int out, bool precopied, struct save_tally *tally, char *err,
+			  size_t errlen)
+{
+	if (!precopied && save_write_domain(d, out, tally, err, errlen) < 0)
+		return -1;
 	struct save_vcpu *s = malloc(sizeof(*s));
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	int e = 0;
 	for (unsigned i = 0; i < d->nr_vcpus && !e; i++) {
 		e = read_vcpu(&d->vcpus[i], s);
 		if (e) {
@@ -161,12 +186,19 @@ static int save_domain_to(struct domain *d, int out, char *err, size_t errlen)
 		if (i == d->suspend_vcpu)
 			s->regs.rax = SUSPEND_RESUMED;
 		e = write_one(out, SAVE_REC_VCPU, s, sizeof(*s));
+		tally->bytes += record_bytes(sizeof(*s));
 	}
 	free(s);
 	if (!e)
-		e = write_balloon(out, &d->mem);
+		e = write_balloon(out, &d->mem, tally);
+	uint64_t *dirty = NULL;
+	if (!e && precopied && !(dirty = precopy_last_round(d))) {
+		snprintf(err, errlen, "the pre-copy's log of written pages is lost");
+		return -1;
+	}
 	if (!e)
-		e = write_pages(out, &d->mem);
+		e = save_write_frames(out, &d->mem, dirty, tally);
+	free(dirty);
 	if (e) {
 		snprintf(err, errlen, "writing the image: %s", strerror(-e));
 		return -1;
@@ -185,7 +217,6 @@ static bool suspended(int fd)
 
 void control_save(int fd, json_t *req)
 {
-	(void)req;
 	int out = control_take_fd();
 	if (out < 0) {
 		control_reply_error(fd, "save wants the file to write beside the request");
@@ -196,19 +227,26 @@ void control_save(int fd, json_t *req)
 		return;
 	}
 	struct domain *d = control_domain();
+	bool precopied = json_is_true(json_object_get(req, "precopied"));
+	if (precopied && !precopy_active()) {
+		close(out);
+		control_reply_error(fd, "save after a pre-copy wants one under way");
+		return;
+	}
 	char err[256];
-	off_t start = lseek(out, 0, SEEK_CUR);
-	int r = save_domain_to(d, out, err, sizeof(err));
-	off_t end = lseek(out, 0, SEEK_CUR);
+	struct save_tally tally = { 0 };
+	int r = save_domain_to(d, out, precopied, &tally, err, sizeof(err));
 	close(out);
 	if (r < 0) {
 		log_warn("save: %s", err);
 		control_reply_error(fd, "%s", err);
 		return;
 	}
-	log_info("saved the domain (%llu MiB of RAM, %u vCPUs): %lld bytes",
-		 (unsigned long long)(d->mem.ram_size >> 20), d->nr_vcpus, (long long)(end - start));
-	control_reply_ok(fd, json_pack("{s:I}", "bytes", (json_int_t)(end - start)));
+	log_info("saved the domain (%llu MiB of RAM, %u vCPUs): %llu pages, %llu bytes%s",
+		 (unsigned long long)(d->mem.ram_size >> 20), d->nr_vcpus, (unsigned long long)tally.pages,
+		 (unsigned long long)tally.bytes, precopied ? " after the pre-copy" : "");
+	control_reply_ok(fd, json_pack("{s:I, s:I}", "bytes", (json_int_t)tally.bytes, "pages",
+				       (json_int_t)tally.pages));
 }
 
 void control_resume(int fd, json_t *req)
@@ -216,6 +254,7 @@ void control_resume(int fd, json_t *req)
 	(void)req;
 	if (!suspended(fd))
 		return;
+	precopy_stop(control_domain()); /* a migration that failed after its pre-copy */
 	control_server_resume();
 	control_reply_ok(fd, NULL);
 }

@@ -49,9 +49,24 @@ struct save_vcpu {
 };
 
 /* Control requests (control.h): "save", the suspended domain into the
- * descriptor passed; "resume", a suspended domain goes on (cancelled). */
+ * descriptor passed (with "precopied": true, after a live migration's
+ * pre-copy, vmm/precopy.h: only what it did not send); "resume", a
+ * suspended domain goes on (cancelled). */
 control_handler control_save;
 control_handler control_resume;
+
+/* What a save or a pre-copy round wrote. */
+struct save_tally {
+	uint64_t pages, bytes;
+};
+/* The domain's record: its RAM, vCPUs, ports and clock. 0, or -1 with
+ * `err`. */
+int save_write_domain(struct domain *d, int out, struct save_tally *tally, char *err, size_t errlen);
+/* RAM into PAGES records: the frames set in `only` (a bit per RAM frame,
+ * by its place in the memfd), or with `only` NULL every page that is not
+ * zero. 0, or -errno. */
+struct guest_memory;
+int save_write_frames(int out, const struct guest_memory *m, const uint64_t *only, struct save_tally *tally);
 
 /* The image's first record, read from `fd` (after xend's record): the
  * domain to build, its RAM and vCPUs. 0, or -1 with the error logged. */

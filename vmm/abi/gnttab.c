@@ -82,6 +82,9 @@ void gnttab_unmap_grant(struct gnttab *g, const struct guest_memory *m, uint32_t
 	pthread_mutex_lock(&g->pin_lock);
 	grant_entry_v1_t *e = entry(g, m, ref);
 	uint16_t *pins = write ? g->write_pins : g->read_pins;
+	if (e && write) /* the backend wrote it: live migration sends it again */
+		guest_memory_mark_written(m, guest_phys(m, (uint64_t)__atomic_load_n(&e->frame, __ATOMIC_ACQUIRE)
+								   << PAGE_SHIFT, PAGE_SIZE));
 	if (e && pins && pins[ref] && --pins[ref] == 0)
 		__atomic_fetch_and(&e->flags, (uint16_t)~(write ? GTF_writing : GTF_reading), __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&g->pin_lock);
@@ -124,6 +127,18 @@ void gnttab_unmap_ring(struct gnttab *g, const struct guest_memory *m, struct gn
 	if (ring->area)
 		munmap(ring->area, ring->pages * PAGE_SIZE);
 	*ring = (struct gnttab_ring){ 0 };
+}
+
+void gnttab_mark_pinned_written(struct gnttab *g, const struct guest_memory *m)
+{
+	pthread_mutex_lock(&g->pin_lock);
+	for (uint32_t ref = 0; g->write_pins && ref < g->nr_frames * GNTTAB_ENTRIES_PER_FRAME; ref++) {
+		grant_entry_v1_t *e = g->write_pins[ref] ? entry(g, m, ref) : NULL;
+		if (e)
+			guest_memory_mark_written(m, guest_phys(m, (uint64_t)__atomic_load_n(&e->frame, __ATOMIC_ACQUIRE)
+									   << PAGE_SHIFT, PAGE_SIZE));
+	}
+	pthread_mutex_unlock(&g->pin_lock);
 }
 
 void gnttab_destroy(struct gnttab *g)

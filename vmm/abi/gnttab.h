@@ -39,6 +39,9 @@ int gnttab_map_grant(struct gnttab *g, const struct guest_memory *m, uint16_t ba
 /* Ends one mapping gnttab_map_grant made. */
 void gnttab_unmap_grant(struct gnttab *g, const struct guest_memory *m, uint32_t ref, bool write);
 void gnttab_destroy(struct gnttab *g);
+/* Live migration's last round: the frames backends hold mapped for
+ * writing (rings among them) count as written, whatever they do next. */
+void gnttab_mark_pinned_written(struct gnttab *g, const struct guest_memory *m);
 
 /* A shared ring of `n` granted pages (a multi-page blkif or netif ring),
  * mapped writable and contiguous in this process: each page is mapped
