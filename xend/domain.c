@@ -217,6 +217,8 @@ static int spawn_vmm(struct xdomain *d, char *err, size_t errlen)
 	/* xm restore: the save stream, at the VMM's records, as its fd 3. */
 	if (d->restore_fd >= 0)
 		argv[n++] = "--restore-fd", argv[n++] = "3";
+	if (d->incoming)
+		argv[n++] = "--incoming";
 	argv[n] = NULL;
 
 	int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
@@ -260,7 +262,9 @@ static int connect_vmm(struct xdomain *d, char *err, size_t errlen)
 {
 	char path[256];
 	control_vmm_path(d->domid, path, sizeof(path));
-	for (int i = 0; i < 600; i++) { /* loading a large kernel can take seconds */
+	/* Loading a large kernel can take seconds; loading an image as long as
+	 * the stream takes to come, which the VMM ends if it stops coming. */
+	for (int i = 0; d->restore_fd >= 0 || i < 600; i++) {
 		int fd = control_connect(path, 10000);
 		if (fd >= 0)
 			return fd;
@@ -391,7 +395,8 @@ static int bring_up(struct xdomain *d, bool paused, char *err, size_t errlen)
 	return 0;
 }
 
-static struct xdomain *create(json_t *config, bool paused, int restore_fd, char *err, size_t errlen)
+static struct xdomain *create(json_t *config, bool paused, int restore_fd, bool incoming, char *err,
+			      size_t errlen)
 {
 	struct xdomain *d = calloc(1, sizeof(*d));
 	if (!d) {
@@ -400,6 +405,7 @@ static struct xdomain *create(json_t *config, bool paused, int restore_fd, char 
 	}
 	d->watch_fd = -1;
 	d->restore_fd = restore_fd;
+	d->incoming = incoming;
 	/* A restored domain does not boot its kernel again. */
 	if (!take_config(d, config, restore_fd < 0, err, errlen)) {
 		free(d);
@@ -436,6 +442,7 @@ static struct xdomain *create(json_t *config, bool paused, int restore_fd, char 
 	xend.domains = d;
 	int up = bring_up(d, paused, err, errlen);
 	d->restore_fd = -1; /* the caller's, and the VMM has read it */
+	d->incoming = false;  /* a VMM it restarts with boots its kernel */
 	if (up < 0) {
 		/* Nothing of a domain that never ran stays: its VMM's log was
 		 * only this error, which goes to xend's log and to xm. */
@@ -453,12 +460,17 @@ static struct xdomain *create(json_t *config, bool paused, int restore_fd, char 
 
 struct xdomain *domain_create(json_t *config, bool paused, char *err, size_t errlen)
 {
-	return create(config, paused, -1, err, errlen);
+	return create(config, paused, -1, false, err, errlen);
 }
 
 struct xdomain *domain_restore(json_t *config, int restore_fd, char *err, size_t errlen)
 {
-	return create(config, false, restore_fd, err, errlen);
+	return create(config, false, restore_fd, false, err, errlen);
+}
+
+struct xdomain *domain_migrate_in(json_t *config, int stream_fd, char *err, size_t errlen)
+{
+	return create(config, true, stream_fd, true, err, errlen);
 }
 
 int domain_destroy(struct xdomain *d, char *err, size_t errlen)
@@ -698,6 +710,13 @@ static void recover(json_t *record)
 		return;
 	}
 	d->watch_fd = fd;
+	if (json_is_true(json_object_get(info, "incoming"))) {
+		/* Its source was never told it arrived, and runs it still. */
+		json_decref(info);
+		log_warn("domain %s (%u) was migrating in when xend went away; destroying it", d->name, d->domid);
+		domain_destroy(d, NULL, 0);
+		return;
+	}
 	sched_domain_recover(d);
 	const char *tty = json_string_value(json_object_get(info, "tty"));
 	snprintf(d->tty, sizeof(d->tty), "%s", tty ? tty : "");

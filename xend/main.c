@@ -34,6 +34,7 @@
 #include "control.h"
 #include "log.h"
 #include "program.h"
+#include "relocation.h"
 #include "xend.h"
 
 static volatile sig_atomic_t stopping;
@@ -114,17 +115,18 @@ static void start_network(void)
 	hotplug_script_free(&script);
 }
 
-static void serve(int listen_fd)
+static void serve(int listen_fd, int relocation_fd)
 {
 	while (!stopping) {
-		struct pollfd fds[1 + 1024];
+		struct pollfd fds[2 + 1024];
 		struct xdomain *watched[1024];
-		nfds_t n = 1;
+		nfds_t n = 2;
 		fds[0] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
+		fds[1] = (struct pollfd){ .fd = relocation_fd, .events = POLLIN };
 		for (struct xdomain *d = xend.domains; d && n < 1024; d = d->next) {
 			if (d->watch_fd < 0)
 				continue;
-			watched[n - 1] = d;
+			watched[n - 2] = d;
 			fds[n++] = (struct pollfd){ .fd = d->watch_fd, .events = POLLIN };
 		}
 		if (poll(fds, n, -1) < 0) {
@@ -132,9 +134,11 @@ static void serve(int listen_fd)
 				log_err("poll: %s", strerror(errno));
 			continue;
 		}
-		for (nfds_t i = 1; i < n; i++)
+		for (nfds_t i = 2; i < n; i++)
 			if (fds[i].revents)
-				domain_ended(watched[i - 1]); /* may free it: the list is rebuilt next turn */
+				domain_ended(watched[i - 2]); /* may free it: the list is rebuilt next turn */
+		if (fds[1].revents & POLLIN)
+			relocation_accept(relocation_fd);
 		if (fds[0].revents & POLLIN) {
 			int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 			if (fd < 0)
@@ -231,6 +235,7 @@ static int start(void)
 		log_err("listening on %s: %s", control_xend_path(), strerror(errno));
 		_exit(1);
 	}
+	int relocation_fd = relocation_listen();
 	FILE *f = fopen(pid_file(), "w");
 	if (f) {
 		fprintf(f, "%d\n", (int)getpid());
@@ -242,8 +247,10 @@ static int start(void)
 	if (write(ready[1], &ok, 1) != 1)
 		log_warn("cannot tell the starter we are up");
 	close(ready[1]);
-	serve(listen_fd);
+	serve(listen_fd, relocation_fd);
 	log_info("stopping; domains keep running");
+	if (relocation_fd >= 0)
+		close(relocation_fd);
 	if (listen_fd >= 0) {
 		close(listen_fd);
 		unlink(control_xend_path());

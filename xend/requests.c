@@ -236,6 +236,7 @@ static const struct request {
 	{ "log", false, do_log },
 	{ "mem-max", true, balloon_mem_max },
 	{ "mem-set", true, balloon_mem_set },
+	{ "migrate", true, do_migrate },
 	{ "network-attach", true, do_network_attach },
 	{ "network-detach", true, do_network_detach },
 	{ "network-list", true, do_network_list },

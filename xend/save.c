@@ -63,7 +63,7 @@ static int wait_for_suspend(struct xdomain *d)
 	return -1;
 }
 
-static int write_config(int file, const struct xdomain *d)
+int save_write_config(int file, const struct xdomain *d)
 {
 	json_t *config = json_deep_copy(d->config);
 	json_object_set_new(config, "uuid", json_string(d->uuid)); /* the same domain, restored */
@@ -115,7 +115,7 @@ static int finish_stream(int file, const char *aside, const char *target, char *
 static int save_suspended(struct xdomain *d, int file, const char *aside, const char *target, char *err,
 			  size_t errlen)
 {
-	int e = write_config(file, d);
+	int e = save_write_config(file, d);
 	if (e) {
 		snprintf(err, errlen, "%s", strerror(-e));
 		return -1;
@@ -123,6 +123,26 @@ static int save_suspended(struct xdomain *d, int file, const char *aside, const 
 	if (vmm_save(d, file, err, errlen) < 0)
 		return -1;
 	return finish_stream(file, aside, target, err, errlen);
+}
+
+int save_suspend(struct xdomain *d, char *err, size_t errlen)
+{
+	if (domain_shutdown(d, "suspend", NULL, 0) < 0) {
+		snprintf(err, errlen, "cannot ask domain %s to suspend", d->name);
+		return -1;
+	}
+	int suspended = wait_for_suspend(d);
+	if (suspended > 0)
+		return 0;
+	if (suspended == 0) {
+		store_write(d, "control/shutdown", "");
+		log_warn("domain %s (%u) did not suspend", d->name, d->domid);
+		snprintf(err, errlen, "domain %s did not suspend within %d s (its kernel needs Xen's PV drivers and xenbus)",
+			 d->name, SUSPEND_TIMEOUT_MS / 1000);
+		return -1;
+	}
+	snprintf(err, errlen, "the domain shut down instead of suspending");
+	return -2;
 }
 
 void do_save(int fd, struct xdomain *d, json_t *req)
@@ -150,27 +170,13 @@ void do_save(int fd, struct xdomain *d, json_t *req)
 	}
 	log_info("domain %s (%u): saving to %s%s; asking it to suspend", d->name, d->domid, path,
 		 checkpoint ? " (checkpoint)" : "");
-	if (domain_shutdown(d, "suspend", NULL, 0) < 0) {
-		close(file);
-		unlink(aside);
-		control_reply_error(fd, "Save failed: cannot ask domain %s to suspend", d->name);
-		return;
-	}
-	int suspended = wait_for_suspend(d);
-	if (suspended <= 0) {
-		close(file);
-		unlink(aside);
-		if (suspended == 0) {
-			store_write(d, "control/shutdown", "");
-			log_warn("domain %s (%u) did not suspend; not saved", d->name, d->domid);
-			control_reply_error(fd, "Save failed: domain %s did not suspend within %d s (its kernel needs "
-					    "Xen's PV drivers and xenbus)", d->name, SUSPEND_TIMEOUT_MS / 1000);
-		} else {
-			control_reply_error(fd, "Save failed: the domain shut down instead of suspending");
-		}
-		return;
-	}
 	char err[512];
+	if (save_suspend(d, err, sizeof(err)) < 0) {
+		close(file);
+		unlink(aside);
+		control_reply_error(fd, "Save failed: %s", err);
+		return;
+	}
 	int r = save_suspended(d, file, aside, path, err, sizeof(err));
 	close(file);
 	if (r < 0) {
@@ -197,7 +203,7 @@ void do_save(int fd, struct xdomain *d, json_t *req)
 }
 
 /* The saved config, from the stream's first record. NULL with `err`. */
-static json_t *read_config(struct save_reader *r, char *err, size_t errlen)
+json_t *save_read_config(struct save_reader *r, char *err, size_t errlen)
 {
 	struct save_record rec;
 	if (save_read_record(r, &rec, err, errlen) < 0)
@@ -233,7 +239,7 @@ void do_restore(int fd, struct xdomain *unused, json_t *req)
 	json_t *config = NULL;
 	struct save_reader r;
 	if (save_check_stream(file, err, sizeof(err)) < 0 || lseek(file, 0, SEEK_SET) < 0 ||
-	    save_read_header(&r, file, err, sizeof(err)) < 0 || !(config = read_config(&r, err, sizeof(err)))) {
+	    save_read_header(&r, file, err, sizeof(err)) < 0 || !(config = save_read_config(&r, err, sizeof(err)))) {
 		close(file);
 		log_warn("restore from %s refused: %s", path, err);
 		control_reply_error(fd, "Restore failed: %s: %s", path, err);

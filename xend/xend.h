@@ -32,6 +32,7 @@ struct xdomain {
 	pid_t pid;             /* the VMM */
 	int watch_fd;          /* connection on which the VMM tells us it ended */
 	int restore_fd;        /* while it is made by xm restore: the save stream */
+	bool incoming;         /* made by a migration, paused until the source lets it go */
 	char tty[64];
 	char state[16];        /* "running", "paused", "shutdown" */
 	char end_reason[16];   /* for a preserved domain */
@@ -86,6 +87,9 @@ struct xdomain *domain_create(json_t *config, bool paused, char *err, size_t err
 /* The same from a save stream (save.c), `restore_fd` at the VMM's records;
  * the domain starts running. */
 struct xdomain *domain_restore(json_t *config, int restore_fd, char *err, size_t errlen);
+/* The same from a migration's connection (relocation.c): the domain is
+ * left paused, and destroys itself unless it is unpaused in time. */
+struct xdomain *domain_migrate_in(json_t *config, int stream_fd, char *err, size_t errlen);
 int domain_destroy(struct xdomain *d, char *err, size_t errlen);
 /* A domain that suspended goes on, told its suspend was cancelled. */
 int domain_resume(struct xdomain *d, char *err, size_t errlen);
@@ -420,6 +424,17 @@ request_handler balloon_mem_set, balloon_mem_max;
 request_handler do_new, do_start, do_delete; /* managed.c */
 request_handler do_rename;                   /* rename.c */
 request_handler do_save, do_restore;         /* save.c */
+request_handler do_migrate;                  /* migrate.c */
+/* Asks the guest to suspend and waits until it has. 0; -1 with `err`
+ * when it did not in time and goes on; -2 when it ended instead (then `d`
+ * may be gone). */
+int save_suspend(struct xdomain *d, char *err, size_t errlen);
+/* The stream's header and xend's record: the config, name and UUID. 0,
+ * or -errno. */
+int save_write_config(int fd, const struct xdomain *d);
+/* That record, read back: the config. NULL with `err`. */
+struct save_reader;
+json_t *save_read_config(struct save_reader *r, char *err, size_t errlen);
 
 /* info.c: xm info's [key, value] pairs, in Xen's order. */
 json_t *xend_host_info(void);

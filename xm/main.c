@@ -450,13 +450,6 @@ static int cmd_network_list(int argc, char **argv)
 	return list_devices(argc, argv, "network-list", xm_network_list_print);
 }
 
-static int cmd_not_yet(int argc, char **argv)
-{
-	fprintf(stderr, "Error: xm %s is not available yet in Xenon (xm save and restore are; migration is coming).\n",
-		argv[0]);
-	return 1;
-}
-
 static int cmd_help(int argc, char **argv);
 
 static const struct xm_command commands[] = {
@@ -480,7 +473,8 @@ static const struct xm_command commands[] = {
 	{ "log", cmd_log, "", "Print Xend log" },
 	{ "mem-max", cmd_mem_max, "<Domain> <Mem>", "Set the maximum amount reservation for a domain." },
 	{ "mem-set", cmd_mem_set, "<Domain> <Mem>", "Set the current memory usage for a domain." },
-	{ "migrate", cmd_not_yet, "<Domain> <Host>", "Migrate a domain to another machine (not yet)." },
+	{ "migrate", cmd_migrate, "<Domain> <Host> [-l|--live] [-p|--port PORT]",
+	  "Migrate a domain to another machine (its xend's relocation server)." },
 	{ "network-attach", cmd_network_attach,
 	  "<Domain> [type=<type>] [mac=<mac>] [bridge=<bridge>] [ip=<ip>] [script=<script>] [backend=<BackDomain>] "
 	  "[vifname=<name>] [rate=<rate>] [model=<model>]",

@@ -72,6 +72,7 @@ int cmd_start(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 /* save.c */
 int cmd_save(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 /* rename.c */
 int cmd_rename(int argc, char **argv);
