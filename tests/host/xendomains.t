@@ -58,7 +58,8 @@ save | restore)
 	exit 1
 	;;
 migrate)
-	echo "Error: xm migrate is not available yet in Xenon (xm save and restore are; migration is coming)." >&2
+	# A target host that does not answer.
+	echo "Error: Migration failed: cannot reach peer port 8002: Connection refused (the domain runs on here)" >&2
 	exit 1
 	;;
 *) echo "Error: Subcommand $cmd not found!" >&2; exit 1 ;;
@@ -139,7 +140,7 @@ like "... leaves a domain not in auto running, saying so" "$out" '^xendomains: l
 is "... and it runs on, as does the domain whose name auto's config computes" "$(names)" "VM1 kept other"
 got=$(calls)
 like "... tries to migrate each as XENDOMAINS_MIGRATE says" "$got" '^migrate web --live peer$'
-like "... says why it cannot" "$out" '^xendomains: cannot migrate web: xm migrate is not available yet.*; shutting it down instead$'
+like "... says why it cannot" "$out" '^xendomains: cannot migrate web: Migration failed: cannot reach peer port 8002.*; shutting it down instead$'
 unlike "... with XENDOMAINS_SAVE empty, saves none" "$got" '^save'
 unlike "... uses no XENDOMAINS_SHUTDOWN_ALL" "$got" '--all'
 

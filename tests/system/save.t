@@ -11,12 +11,7 @@
 XM_TEST_CONFIGS='savetest'
 . "$(dirname "$0")/../lib/xm.sh"
 
-cat >"$work/guest.sh" <<'GUEST'
-for i in $(seq 100); do [ -e /sys/class/net/eth0 ] && break; sleep 0.1; done
-echo "guest ready"
-while read -r cmd; do eval "$cmd"; done
-GUEST
-"$root/tools/guestkit" initrd "$work/guest.sh" "$work/guest.img"
+"$root/tools/guestkit" initrd "$root/tests/lib/console-guest.sh" "$work/guest.img"
 # Two vCPUs: the guest's resume takes its second one down and up again.
 VCPUS=2 guest_config savetest vif "bridge=xenbr0"
 truncate -s 16M "$work/disk.img"
