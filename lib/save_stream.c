@@ -1,5 +1,7 @@
 #include "save_stream.h"
 
+#include "fd_io.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,21 +10,6 @@
 #include <zlib.h>
 
 static const uint8_t zeros[8];
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static size_t padding(uint64_t length)
 {
@@ -33,7 +20,7 @@ int save_write_header(int fd)
 {
 	struct save_stream_header h = { .version = SAVE_VERSION };
 	memcpy(h.magic, SAVE_MAGIC, sizeof(h.magic));
-	return write_all(fd, &h, sizeof(h));
+	return fd_write_all(fd, &h, sizeof(h));
 }
 
 int save_write_record(int fd, uint32_t type, const struct iovec *iov, int iovcnt)
@@ -54,11 +41,11 @@ int save_write_record(int fd, uint32_t type, const struct iovec *iov, int iovcnt
 	if (h.length > SAVE_RECORD_MAX)
 		return -EFBIG;
 	h.crc = (uint32_t)crc;
-	int e = write_all(fd, &h, sizeof(h));
+	int e = fd_write_all(fd, &h, sizeof(h));
 	for (int i = 0; !e && i < iovcnt; i++)
-		e = write_all(fd, iov[i].iov_base, iov[i].iov_len);
+		e = fd_write_all(fd, iov[i].iov_base, iov[i].iov_len);
 	if (!e)
-		e = write_all(fd, zeros, padding(h.length));
+		e = fd_write_all(fd, zeros, padding(h.length));
 	return e;
 }
 

@@ -1,6 +1,8 @@
 /* Xen's console ring, as a file (conring.h). */
 #include "conring.h"
 
+#include "fd_io.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,20 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* The newest whole lines of the open file, CONRING_SIZE bytes at most. */
 static char *tail(int fd, size_t *len)
@@ -61,7 +49,7 @@ static int cut_back(const char *path, int fd)
 	char aside[4096];
 	snprintf(aside, sizeof(aside), "%s.new", path);
 	int out = open(aside, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int r = out < 0 || write_all(out, text, len) < 0 ? -1 : 0;
+	int r = out < 0 || fd_write_all(out, text, len) < 0 ? -1 : 0;
 	if (out >= 0 && close(out) < 0)
 		r = -1;
 	if (r == 0 && rename(aside, path) < 0)
@@ -86,7 +74,8 @@ int conring_append(const char *path, const char *line)
 	if (buf) {
 		memcpy(buf, line, len);
 		buf[len] = '\n';
-		r = write_all(fd, buf, len + 1); /* one write: the line is whole or absent */
+		/* One write: the line is whole or absent. */
+		r = fd_write_all(fd, buf, len + 1) < 0 ? -1 : 0;
 		free(buf);
 	}
 	struct stat st;

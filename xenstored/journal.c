@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fd_io.h"
 #include "journal.h"
 #include "log.h"
 #include "xenstored.h"
@@ -460,21 +461,6 @@ static int load(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Replaces the file with a snapshot of the state now: written beside it and
  * renamed over it, so a crash leaves one or the other whole. */
 static int compact(void)
@@ -500,7 +486,7 @@ static int compact(void)
 		for (struct node *n = xs.store.nodes.slots[i]; n; n = n->hash_next)
 			journal_node(n->path, n);
 	domain_journal_all();
-	int e = j.pending.failed ? -ENOMEM : write_all(fd, j.pending.data, j.pending.len);
+	int e = j.pending.failed ? -ENOMEM : fd_write_all(fd, j.pending.data, j.pending.len);
 	if (!e && flock(fd, LOCK_EX | LOCK_NB) < 0)
 		e = -errno;
 	if (!e && rename(tmp, j.path) < 0)
@@ -532,7 +518,7 @@ int journal_write(void)
 	}
 	if (j.pending.len == 0)
 		return 0;
-	int e = write_all(j.fd, j.pending.data, j.pending.len);
+	int e = fd_write_all(j.fd, j.pending.data, j.pending.len);
 	j.log_bytes += j.pending.len;
 	j.pending.len = 0;
 	if (e)

@@ -3,6 +3,8 @@
  * editing) and restored however we leave. */
 #include "console.h"
 
+#include "fd_io.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -24,20 +26,6 @@ static void restore_terminal(void)
 	if (restore_needed)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	restore_needed = false;
-}
-
-static bool write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return true;
 }
 
 int console_attach(const char *tty)
@@ -72,7 +60,7 @@ int console_attach(const char *tty)
 				continue;
 			if (n <= 0)
 				break; /* the domain is gone: its PTY closed */
-			if (!write_all(STDOUT_FILENO, buf, (size_t)n))
+			if (fd_write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
 				break;
 		}
 		if (fds[1].revents) {
@@ -85,7 +73,7 @@ int console_attach(const char *tty)
 			}
 			char *detach = memchr(buf, DETACH_KEY, (size_t)n);
 			size_t len = detach ? (size_t)(detach - buf) : (size_t)n;
-			if (len && !write_all(pty, buf, len))
+			if (len && fd_write_all(pty, buf, len) < 0)
 				break;
 			if (detach)
 				break;

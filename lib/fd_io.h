@@ -1,0 +1,12 @@
+/* Whole writes to a descriptor: write(2) may take less than it is given
+ * (a pipe, a socket, a signal), and every caller wants all of it. */
+#ifndef XENON_LIB_FD_IO_H
+#define XENON_LIB_FD_IO_H
+
+#include <stddef.h>
+
+/* Writes all `len` bytes, going on after EINTR. 0, or -errno (-EIO when
+ * the descriptor takes nothing). */
+int fd_write_all(int fd, const void *buf, size_t len);
+
+#endif
