@@ -154,15 +154,14 @@ int64_t guest_memory_take_dirty(struct guest_memory *m, int vm_fd, uint64_t *bit
 			free(log);
 			return -1;
 		}
-		for (uint64_t f = 0; f < frames; f++) {
-			uint64_t at = slots[i].first_frame + f;
-			bool by_guest = log[f / 64] >> (f % 64) & 1;
-			bool by_us = atomic_fetch_and(&m->written[at / 64], ~(1ull << (at % 64))) >>
-					     (at % 64) & 1;
-			if ((by_guest || by_us) && !(bitmap[at / 64] >> (at % 64) & 1)) {
-				bitmap[at / 64] |= 1ull << (at % 64);
-				fresh++;
-			}
+		/* A slot starts at a frame that is a multiple of 64 (RAM below
+		 * 4 GiB ends at 3 GiB, or at a whole MiB): its words are the
+		 * bitmap's. */
+		uint64_t first_word = slots[i].first_frame / 64;
+		for (uint64_t w = 0; w < words; w++) {
+			uint64_t written = log[w] | atomic_exchange(&m->written[first_word + w], 0);
+			fresh += __builtin_popcountll(written & ~bitmap[first_word + w]);
+			bitmap[first_word + w] |= written;
 		}
 		free(log);
 	}
