@@ -115,18 +115,20 @@ static void start_network(void)
 	hotplug_script_free(&script);
 }
 
-static void serve(int listen_fd, int relocation_fd)
+/* xm's socket, and the relocation servers' (plain and TLS; -1 if off). */
+static void serve(int listen_fd, const int relocation_fd[2])
 {
 	while (!stopping) {
-		struct pollfd fds[2 + 1024];
+		struct pollfd fds[3 + 1024];
 		struct xdomain *watched[1024];
-		nfds_t n = 2;
+		nfds_t n = 3;
 		fds[0] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
-		fds[1] = (struct pollfd){ .fd = relocation_fd, .events = POLLIN };
+		fds[1] = (struct pollfd){ .fd = relocation_fd[0], .events = POLLIN };
+		fds[2] = (struct pollfd){ .fd = relocation_fd[1], .events = POLLIN };
 		for (struct xdomain *d = xend.domains; d && n < 1024; d = d->next) {
 			if (d->watch_fd < 0)
 				continue;
-			watched[n - 2] = d;
+			watched[n - 3] = d;
 			fds[n++] = (struct pollfd){ .fd = d->watch_fd, .events = POLLIN };
 		}
 		if (poll(fds, n, -1) < 0) {
@@ -134,11 +136,12 @@ static void serve(int listen_fd, int relocation_fd)
 				log_err("poll: %s", strerror(errno));
 			continue;
 		}
-		for (nfds_t i = 2; i < n; i++)
+		for (nfds_t i = 3; i < n; i++)
 			if (fds[i].revents)
-				domain_ended(watched[i - 2]); /* may free it: the list is rebuilt next turn */
-		if (fds[1].revents & POLLIN)
-			relocation_accept(relocation_fd);
+				domain_ended(watched[i - 3]); /* may free it: the list is rebuilt next turn */
+		for (int tls = 0; tls < 2; tls++)
+			if (fds[1 + tls].revents & POLLIN)
+				relocation_accept(relocation_fd[tls], tls);
 		if (fds[0].revents & POLLIN) {
 			int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 			if (fd < 0)
@@ -235,7 +238,7 @@ static int start(void)
 		log_err("listening on %s: %s", control_xend_path(), strerror(errno));
 		_exit(1);
 	}
-	int relocation_fd = relocation_listen();
+	int relocation_fd[2] = { relocation_listen(false), relocation_listen(true) };
 	FILE *f = fopen(pid_file(), "w");
 	if (f) {
 		fprintf(f, "%d\n", (int)getpid());
@@ -249,8 +252,9 @@ static int start(void)
 	close(ready[1]);
 	serve(listen_fd, relocation_fd);
 	log_info("stopping; domains keep running");
-	if (relocation_fd >= 0)
-		close(relocation_fd);
+	for (int tls = 0; tls < 2; tls++)
+		if (relocation_fd[tls] >= 0)
+			close(relocation_fd[tls]);
 	if (listen_fd >= 0) {
 		close(listen_fd);
 		unlink(control_xend_path());

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "relocation.h"
 #include "save_stream.h"
+#include "tls.h"
 #include "xend.h"
 
 #define CONNECT_TIMEOUT_MS 10000
@@ -224,8 +225,11 @@ static enum outcome hand_over(struct migration *m, char *err, size_t errlen)
 void do_migrate(int fd, struct xdomain *d, json_t *req)
 {
 	const char *host = json_string_value(json_object_get(req, "host"));
-	json_int_t port = json_integer_value(json_object_get(req, "port"));
 	bool live = json_is_true(json_object_get(req, "live"));
+	json_t *ssl = json_object_get(req, "ssl");
+	bool tls = json_is_boolean(ssl) ? json_is_true(ssl) : xend.settings.relocation_ssl;
+	json_t *given = json_object_get(req, "port");
+	json_int_t port = given ? json_integer_value(given) : tls ? RELOCATION_SSL_PORT : RELOCATION_PORT;
 	if (!host || !host[0] || port < 1 || port > 65535) {
 		control_reply_error(fd, "migrate wants a host and a port from 1 to 65535");
 		return;
@@ -237,9 +241,13 @@ void do_migrate(int fd, struct xdomain *d, json_t *req)
 	char err[3 * RELOCATION_LINE_MAX] = "", name[sizeof(d->name)];
 	snprintf(name, sizeof(name), "%s", d->name);
 	struct migration m = { .d = d, .host = host, .live = live, .start = now() };
-	log_info("domain %s (%u): migrating to %s port %lld%s", d->name, d->domid, host, (long long)port,
-		 live ? " (live)" : "");
+	log_info("domain %s (%u): migrating to %s port %lld%s%s", d->name, d->domid, host, (long long)port,
+		 live ? " (live)" : "", tls ? " over TLS" : "");
 	m.conn = connect_to(host, (unsigned)port, err, sizeof(err));
+	if (m.conn >= 0 && tls && (m.conn = tls_client(m.conn, host, err, sizeof(err))) >= 0) {
+		struct timeval tv = { .tv_sec = SEND_TIMEOUT_S };
+		setsockopt(m.conn, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
 	enum outcome r = m.conn < 0 ? STAYED : send_domain(&m, err, sizeof(err));
 	if (r == MIGRATED)
 		r = hand_over(&m, err, sizeof(err));

@@ -8,7 +8,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 
 #include "log.h"
 #include "save_stream.h"
+#include "tls.h"
 #include "xend.h"
 
 /* How long the target waits for the stream to go on, and for "go": the
@@ -80,13 +80,13 @@ int relocation_write_line(int fd, const char *fmt, ...)
 	return 0;
 }
 
-int relocation_listen(void)
+int relocation_listen(bool tls)
 {
 	const struct xend_settings *s = &xend.settings;
-	if (!s->relocation_server)
+	if (!(tls ? s->relocation_ssl_server : s->relocation_server))
 		return -1;
 	char port[16];
-	snprintf(port, sizeof(port), "%llu", (unsigned long long)s->relocation_port);
+	snprintf(port, sizeof(port), "%llu", (unsigned long long)(tls ? s->relocation_ssl_port : s->relocation_port));
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE },
 			*ai = NULL;
 	int e = getaddrinfo(s->relocation_address[0] ? s->relocation_address : NULL, port, &hints, &ai);
@@ -104,15 +104,15 @@ int relocation_listen(void)
 			close(fd);
 		fd = -1;
 	} else {
-		log_info("relocation server listening on %s port %s",
+		log_info("relocation server%s listening on %s port %s", tls ? " (TLS)" : "",
 			 s->relocation_address[0] ? s->relocation_address : "every address", port);
 	}
 	freeaddrinfo(ai);
 	return fd;
 }
 
-/* xend-relocation-hosts-allow: regular expressions, any of which the
- * peer's address or its name must match whole; none allows every host. */
+/* Whether xend-relocation-hosts-allow lets the peer in; `who` says who it
+ * is, by address and name. */
 static bool host_allowed(const struct sockaddr *peer, socklen_t len, char *who, size_t wholen)
 {
 	char addr[INET6_ADDRSTRLEN] = "?", name[NI_MAXHOST] = "";
@@ -120,21 +120,7 @@ static bool host_allowed(const struct sockaddr *peer, socklen_t len, char *who, 
 	if (getnameinfo(peer, len, name, sizeof(name), NULL, 0, NI_NAMEREQD) != 0)
 		name[0] = '\0';
 	snprintf(who, wholen, "%s%s%s%s", addr, name[0] ? " (" : "", name, name[0] ? ")" : "");
-	const char *allow = xend.settings.relocation_hosts_allow;
-	if (!allow[0])
-		return true;
-	char *list = strdup(allow), *save = NULL;
-	bool ok = false;
-	for (char *pattern = list ? strtok_r(list, " \t", &save) : NULL; pattern && !ok;
-	     pattern = strtok_r(NULL, " \t", &save)) {
-		regex_t re;
-		if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB | REG_ICASE) != 0)
-			continue; /* settings.c has refused a malformed one at start */
-		ok = regexec(&re, addr, 0, NULL, 0) == 0 || (name[0] && regexec(&re, name, 0, NULL, 0) == 0);
-		regfree(&re);
-	}
-	free(list);
-	return ok;
+	return hosts_allow_matches(xend.settings.relocation_hosts_allow, addr, name[0] ? name : NULL);
 }
 
 /* Reads the stream's header and xend's record, then has the domain built
@@ -171,7 +157,7 @@ static bool commit(int conn, struct xdomain *d, char *err, size_t errlen)
 	return true;
 }
 
-void relocation_accept(int listen_fd)
+void relocation_accept(int listen_fd, bool tls)
 {
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(peer);
@@ -179,7 +165,19 @@ void relocation_accept(int listen_fd)
 	if (conn < 0)
 		return;
 	char who[INET6_ADDRSTRLEN + NI_MAXHOST + 4], err[512];
-	if (!host_allowed((struct sockaddr *)&peer, len, who, sizeof(who))) {
+	bool allowed = host_allowed((struct sockaddr *)&peer, len, who, sizeof(who));
+	if (tls) {
+		/* Refused or not, the source hears it through TLS. */
+		struct timeval handshake = { .tv_sec = 10 };
+		setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &handshake, sizeof(handshake));
+		conn = tls_server(conn, xend.settings.relocation_ssl_key_file, xend.settings.relocation_ssl_cert_file,
+				  err, sizeof(err));
+		if (conn < 0) {
+			log_warn("relocation: a migration from %s: %s", who, err);
+			return;
+		}
+	}
+	if (!allowed) {
 		log_warn("relocation: refused %s, which xend-relocation-hosts-allow does not name", who);
 		relocation_write_line(conn, "refused: %s is not in the xend-relocation-hosts-allow of this host", who);
 		close(conn);
@@ -190,7 +188,7 @@ void relocation_accept(int listen_fd)
 	struct timeval tv = { .tv_sec = STREAM_TIMEOUT_S };
 	setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	log_info("relocation: a migration from %s", who);
+	log_info("relocation: a migration from %s%s", who, tls ? " (TLS)" : "");
 	if (relocation_write_line(conn, "%s", RELOCATION_GREETING) < 0) {
 		close(conn);
 		return;

@@ -16,9 +16,13 @@
 #ifndef XENON_XEND_RELOCATION_H
 #define XENON_XEND_RELOCATION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define RELOCATION_GREETING "XenonRelocation 1"
+/* Where xm migrate finds the target's servers unless told (Xen's). */
+#define RELOCATION_PORT 8002
+#define RELOCATION_SSL_PORT 8003
 
 /* One line, without its newline; a line longer than `len` is an error.
  * 0, or -1 with `err` (the peer closed, or nothing came in `timeout_ms`). */
@@ -29,10 +33,10 @@ int relocation_read_line(int fd, char *line, size_t len, int timeout_ms, char *e
 /* A line (printf's format), cut to fit. 0, or -1 with errno. */
 int relocation_write_line(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The relocation server's socket, as xend-config.sxp says; -1 when it
- * is off or cannot listen (logged). */
-int relocation_listen(void);
+/* The relocation server's socket, as xend-config.sxp says (the TLS
+ * one's with `tls`); -1 when it is off or cannot listen (logged). */
+int relocation_listen(bool tls);
 /* Takes in one migration on the connection `listen_fd` has waiting. */
-void relocation_accept(int listen_fd);
+void relocation_accept(int listen_fd, bool tls);
 
 #endif

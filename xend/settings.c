@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <regex.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,7 @@
 
 /* Every key xend reads, its kind, its default (as Xen's shipped file has
  * it, or ours where we differ) and where it goes. */
-enum setting_kind { TEXT, COMMAND, YES_NO, NUMBER, LOG_LEVEL };
+enum setting_kind { TEXT, COMMAND, YES_NO, NUMBER, LOG_LEVEL, PATTERNS };
 static const struct setting {
 	const char *key;
 	enum setting_kind kind;
@@ -39,14 +40,21 @@ static const struct setting {
 	{ "xend-relocation-server", YES_NO, "no", offsetof(struct xend_settings, relocation_server) },
 	{ "xend-relocation-port", NUMBER, "8002", offsetof(struct xend_settings, relocation_port) },
 	{ "xend-relocation-address", TEXT, "", offsetof(struct xend_settings, relocation_address) },
-	{ "xend-relocation-hosts-allow", TEXT, "", offsetof(struct xend_settings, relocation_hosts_allow) },
+	{ "xend-relocation-hosts-allow", PATTERNS, "", offsetof(struct xend_settings, relocation_hosts_allow) },
+	{ "xend-relocation-ssl-server", YES_NO, "no", offsetof(struct xend_settings, relocation_ssl_server) },
+	{ "xend-relocation-ssl-port", NUMBER, "8003", offsetof(struct xend_settings, relocation_ssl_port) },
+	{ "xend-relocation-server-ssl-key-file", TEXT, "/etc/xen/xmlrpc.key",
+	  offsetof(struct xend_settings, relocation_ssl_key_file) },
+	{ "xend-relocation-server-ssl-cert-file", TEXT, "/etc/xen/xmlrpc.crt",
+	  offsetof(struct xend_settings, relocation_ssl_cert_file) },
+	{ "xend-relocation-ssl", YES_NO, "no", offsetof(struct xend_settings, relocation_ssl) },
 	{ "vnc-listen", TEXT, "127.0.0.1", offsetof(struct xend_settings, vnc_listen) },
 };
 
 /* Whether the setting is kept as a string (malloc'd). */
 static bool is_text(enum setting_kind kind)
 {
-	return kind == TEXT || kind == COMMAND || kind == LOG_LEVEL;
+	return kind == TEXT || kind == COMMAND || kind == LOG_LEVEL || kind == PATTERNS;
 }
 
 static const char *kind_wants(enum setting_kind kind)
@@ -56,8 +64,36 @@ static const char *kind_wants(enum setting_kind kind)
 	case YES_NO: return "yes or no";
 	case NUMBER: return "a whole number";
 	case LOG_LEVEL: return "DEBUG, INFO, WARNING, ERROR or CRITICAL";
+	case PATTERNS: return "regular expressions, space-separated, in one quoted string";
 	default: return "one word, or a quoted string";
 	}
+}
+
+/* Each space-separated extended regular expression of `patterns` against
+ * the `n` subjects: 1 when one matches one, 0 when none does, -1 when a
+ * pattern does not compile (or memory runs out). */
+static int match_patterns(const char *patterns, const char *const *subjects, size_t n)
+{
+	char *list = strdup(patterns), *save = NULL;
+	int r = list ? 0 : -1;
+	for (char *p = list ? strtok_r(list, " \t", &save) : NULL; p && r == 0; p = strtok_r(NULL, " \t", &save)) {
+		regex_t re;
+		if (regcomp(&re, p, REG_EXTENDED | REG_NOSUB | REG_ICASE) != 0) {
+			r = -1;
+			break;
+		}
+		for (size_t i = 0; i < n && r == 0; i++)
+			r = subjects[i] && regexec(&re, subjects[i], 0, NULL, 0) == 0;
+		regfree(&re);
+	}
+	free(list);
+	return r;
+}
+
+bool hosts_allow_matches(const char *patterns, const char *addr, const char *name)
+{
+	const char *subjects[] = { addr, name };
+	return !patterns[0] || match_patterns(patterns, subjects, 2) == 1;
 }
 
 /* Stores `text` as the setting says; false if it is not of its kind. */
@@ -80,6 +116,8 @@ static bool store_setting(const struct setting *k, const char *text, struct xend
 		return true;
 	}
 	if (k->kind == LOG_LEVEL && !log_level_from_name(text, NULL))
+		return false;
+	if (k->kind == PATTERNS && match_patterns(text, NULL, 0) < 0)
 		return false;
 	*(char **)field = strdup(text);
 	return true;

@@ -60,6 +60,10 @@ struct xend_settings {
 	uint64_t relocation_port;
 	char *relocation_address;     /* "": every address */
 	char *relocation_hosts_allow; /* regular expressions, space-separated; "": any host */
+	bool relocation_ssl_server;   /* a TLS relocation server as well, on relocation_ssl_port */
+	uint64_t relocation_ssl_port;
+	char *relocation_ssl_key_file, *relocation_ssl_cert_file; /* its key and certificate (PEM) */
+	bool relocation_ssl;          /* xm migrate uses TLS unless told otherwise */
 	char *vnc_listen;
 };
 
@@ -253,6 +257,11 @@ int hotplug_run(const struct hotplug_script *s, const char *action, char *const 
  * "PATH:LINE: why" in `err`. */
 int xend_settings_load(const char *path, struct xend_settings *s, char *err, size_t errlen);
 void xend_settings_free(struct xend_settings *s);
+/* xend-relocation-hosts-allow: whether a peer of address `addr` and name
+ * `name` (NULL if it has none) may migrate here. Each pattern is an
+ * extended regular expression, case-insensitive and unanchored (^ and $
+ * anchor it); none allows every host. */
+bool hosts_allow_matches(const char *patterns, const char *addr, const char *name);
 /* Makes a folder and those it is in (0755); 0, or -1 with errno set. */
 int make_folders(const char *dir);
 /* Writes `j` to `path` so that a crash or a power cut leaves the old file

@@ -473,7 +473,7 @@ static const struct xm_command commands[] = {
 	{ "log", cmd_log, "", "Print Xend log" },
 	{ "mem-max", cmd_mem_max, "<Domain> <Mem>", "Set the maximum amount reservation for a domain." },
 	{ "mem-set", cmd_mem_set, "<Domain> <Mem>", "Set the current memory usage for a domain." },
-	{ "migrate", cmd_migrate, "<Domain> <Host> [-l|--live] [-p|--port PORT]",
+	{ "migrate", cmd_migrate, "<Domain> <Host> [-l|--live] [-p|--port PORT] [--ssl]",
 	  "Migrate a domain to another machine (its xend's relocation server)." },
 	{ "network-attach", cmd_network_attach,
 	  "<Domain> [type=<type>] [mac=<mac>] [bridge=<bridge>] [ip=<ip>] [script=<script>] [backend=<BackDomain>] "

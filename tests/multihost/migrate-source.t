@@ -4,15 +4,21 @@
 # counts ten times a second to the peer host over TCP. A live migration
 # whose target's xend is killed midway fails and leaves the guest running
 # here; then xm migrate --live moves it to the target for real, and the
-# target sends it back without --live. The peer checks the connection.
+# target sends it back without --live, through TLS. The peer checks the
+# connection.
 . "$(dirname "$0")/../lib/tap.sh"
 XM_TEST_CONFIGS='migtest'
 . "$(dirname "$0")/../lib/xm.sh"
 . "$(dirname "$0")/lib.sh"
 
+# The target migrates the guest back through TLS.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=source -keyout "$work/relocation.key" \
+	-out "$work/relocation.crt" 2>/dev/null
 xend_config "# tests/multihost: the segment is eth0; the target may migrate back." \
 	"(network-script 'network-bridge netdev=eth0')" "(xend-relocation-server yes)" \
-	"(xend-relocation-hosts-allow '^192\\.168\\.77\\.2\$')"
+	"(xend-relocation-hosts-allow '^192\\\\.168\\\\.77\\\\.2\$')" "(xend-relocation-ssl-server yes)" \
+	"(xend-relocation-server-ssl-key-file $work/relocation.key)" \
+	"(xend-relocation-server-ssl-cert-file $work/relocation.crt)"
 "$root/tools/guestkit" initrd "$root/tests/lib/console-guest.sh" "$work/guest.img"
 VCPUS=2 guest_config migtest vif "bridge=xenbr0"
 echo "disk = [ 'nbd:$peer_ip:10809,xvda,w' ]" >>/etc/xen/migtest
@@ -21,7 +27,8 @@ listed() { [ -n "$(state)" ]; }
 # Reads sector N of its disk past its page cache, which migrated with it.
 sector() { echo "echo 3 >/proc/sys/vm/drop_caches; dd if=/dev/xvda bs=512 skip=$1 count=1 2>/dev/null | tr -d '\\0'; echo"; }
 
-ok "xend start (a relocation server for the target alone)" "$xend" start
+ok "xend start (relocation servers, plain and TLS, for the target alone)" "$xend" start
+like "... the TLS one on port 8003" "$(cat /var/log/xen/xend.log)" 'relocation server \(TLS\) listening on every address port 8003'
 ok "the peer's NBD export answers" await "$peer_ip" 10809 600
 ok "xm create migtest (its disk on the peer's export)" "$xm" create migtest
 ok "it boots" wait_for "$(console_log migtest)" '^guest ready$' 300
@@ -50,8 +57,9 @@ diag "xend.log: ${stats#*: }"
 like "xend logged the time, rounds, bytes and downtime" "$stats" \
 	'live: [0-9.]+ s in all, [0-9]+ rounds, [0-9]+ pages, [0-9]+ bytes, suspended for [0-9]+ ms'
 
-# --- and back, without --live (the target migrates it) ---
+# --- and back, without --live, through TLS (the target migrates it) ---
 ok "migtest comes back from the target" until_true 900 listed
+like "... through TLS" "$(cat /var/log/xen/xend.log)" 'relocation: a migration from 192\.168\.77\.2 .*\(TLS\)'
 like "... and runs here" "$(state)" '^[rb]-----$'
 ok "its console answers again" run migtest '^back$' 'echo back'
 ok "it reads what the target wrote to the shared disk" run migtest '^written-on-target$' "$(sector 1)"

@@ -4,7 +4,7 @@
 # then kills its own xend: the half-built domain must go away by itself,
 # and a new xend finds none. The second it lets finish: the guest runs
 # here, reads what the source wrote to the shared disk and writes its
-# own; then it goes back to the source, without --live.
+# own; then it goes back to the source, without --live, through TLS.
 . "$(dirname "$0")/../lib/tap.sh"
 XM_TEST_CONFIGS=''
 . "$(dirname "$0")/../lib/xm.sh"
@@ -12,7 +12,7 @@ XM_TEST_CONFIGS=''
 
 xend_config "# tests/multihost: the segment is eth0; migrations come from the source." \
 	"(network-script 'network-bridge netdev=eth0')" "(xend-relocation-server yes)" \
-	"(xend-relocation-hosts-allow '^192\\.168\\.77\\.1\$')"
+	"(xend-relocation-hosts-allow '^192\\\\.168\\\\.77\\\\.1\$')"
 state() { "$xm" list | awk '$1 == "migtest" { print $5 }'; }
 listed() { [ -n "$(state)" ]; }
 vmm_running() { pgrep -x xenon-vmm >/dev/null; }
@@ -40,7 +40,8 @@ ok "it reads what the source wrote to the shared disk" run migtest '^written-on-
 ok "it writes the shared disk" run migtest '^wrote$' \
 	"printf written-on-target | dd of=/dev/xvda bs=512 seek=1 conv=sync 2>/dev/null && sync && echo wrote"
 sleep 5
-ok "xm migrate migtest $source_ip (not live)" "$xm" migrate migtest "$source_ip"
+ok "xm migrate --ssl migtest $source_ip (not live, through TLS)" "$xm" migrate --ssl migtest "$source_ip"
+like "... which xend logged" "$(cat /var/log/xen/xend.log)" 'migrating to 192\.168\.77\.1 port 8003 over TLS'
 ok "migtest is no longer here" test -z "$(state)"
 ok "xend stop" "$xend" stop
 done_testing

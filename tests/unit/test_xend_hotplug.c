@@ -91,6 +91,55 @@ static void test_settings_errors_name_file_and_line(void **state)
 	assert_non_null(strstr(err, "'vif-bridge bridge=xenbr1'"));
 }
 
+/* The relocation servers: Xen's keys and defaults; hosts-allow's patterns
+ * are checked when the file is read. */
+static void test_settings_relocation(void **state)
+{
+	(void)state;
+	struct xend_settings s;
+	char err[512] = "", want[512];
+	assert_int_equal(xend_settings_load(at("xend-config.sxp"), &s, err, sizeof(err)), 0);
+	assert_false(s.relocation_server);
+	assert_false(s.relocation_ssl_server);
+	assert_false(s.relocation_ssl);
+	assert_int_equal(s.relocation_port, 8002);
+	assert_int_equal(s.relocation_ssl_port, 8003);
+	assert_string_equal(s.relocation_ssl_key_file, "/etc/xen/xmlrpc.key");
+	assert_string_equal(s.relocation_ssl_cert_file, "/etc/xen/xmlrpc.crt");
+	assert_string_equal(s.relocation_hosts_allow, "");
+	xend_settings_free(&s);
+	write_file(at("xend-config.sxp"), "(xend-relocation-ssl-server yes)\n(xend-relocation-ssl-port 9003)\n"
+					  /* Xen's files double each backslash in a quoted string. */
+					  "(xend-relocation-hosts-allow '^localhost$ ^192\\\\.168\\\\.1\\\\.[0-9]+$')\n");
+	assert_int_equal(xend_settings_load(at("xend-config.sxp"), &s, err, sizeof(err)), 0);
+	assert_true(s.relocation_ssl_server);
+	assert_int_equal(s.relocation_ssl_port, 9003);
+	assert_string_equal(s.relocation_hosts_allow, "^localhost$ ^192\\.168\\.1\\.[0-9]+$");
+	xend_settings_free(&s);
+	/* A pattern that is not a regular expression is refused at start,
+	 * not found out when a host knocks. */
+	write_file(at("xend-config.sxp"), "\n(xend-relocation-hosts-allow '^good$ (unclosed')\n");
+	assert_int_equal(xend_settings_load(at("xend-config.sxp"), &s, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:2: (xend-relocation-hosts-allow ...) takes one value: regular expressions",
+		 at("xend-config.sxp"));
+	assert_memory_equal(err, want, strlen(want));
+}
+
+static void test_hosts_allow(void **state)
+{
+	(void)state;
+	const char *allow = "^localhost$ ^192\\.168\\.1\\.[0-9]+$ \\.example\\.org$";
+	assert_true(hosts_allow_matches("", "10.0.0.1", NULL)); /* none: every host */
+	assert_true(hosts_allow_matches(allow, "192.168.1.20", NULL));
+	assert_false(hosts_allow_matches(allow, "192.168.10.20", NULL));
+	assert_false(hosts_allow_matches(allow, "10.0.0.1", NULL));
+	/* By name as well as by address, whatever its case. */
+	assert_true(hosts_allow_matches(allow, "10.0.0.1", "Node7.Example.ORG"));
+	assert_true(hosts_allow_matches(allow, "127.0.0.1", "localhost"));
+	assert_false(hosts_allow_matches(allow, "127.0.0.1", "localhost.localdomain"));
+	assert_false(hosts_allow_matches(allow, "10.0.0.1", "example.org.evil.net"));
+}
+
 /* ---- the scripts folder ---- */
 
 static void test_install_fills_only_whats_missing(void **state)
@@ -267,6 +316,8 @@ int main(void)
 		scratch_unit_test(test_settings_default_without_a_file),
 		scratch_unit_test(test_settings_as_written),
 		scratch_unit_test(test_settings_errors_name_file_and_line),
+		scratch_unit_test(test_settings_relocation),
+		cmocka_unit_test(test_hosts_allow),
 		scratch_unit_test(test_install_fills_only_whats_missing),
 		cmocka_unit_test(test_resolve),
 		scratch_unit_test(test_script_gets_its_arguments_and_environment),
