@@ -1,13 +1,15 @@
 # What the hosts of a multi-host test share (sourced after tap.sh): their
 # addresses on the segment, and signals from one host to another, each a
-# TCP port the giver opens once and the waiter connects to.
+# TCP port the giver opens once and the waiter connects to. The giver
+# waits until it is taken: a host that went on and powered off would take
+# its signal with it.
 source_ip=192.168.77.1
 target_ip=192.168.77.2
 peer_ip=192.168.77.3
 guest_ip=192.168.77.50
 
-# give_signal PORT: the next host to connect to PORT here gets it.
-give_signal() { (busybox nc -l -p "$1" </dev/null >/dev/null 2>&1 &); }
+# give_signal PORT: waits (up to 15 minutes) for a host to connect to PORT.
+give_signal() { timeout 900 busybox nc -l -p "$1" </dev/null >/dev/null 2>&1; }
 
 # await HOST PORT SECONDS: until HOST takes a connection on PORT.
 await() {
