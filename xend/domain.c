@@ -517,6 +517,13 @@ int domain_resume(struct xdomain *d, char *err, size_t errlen)
 
 int domain_pause(struct xdomain *d, bool pause, char *err, size_t errlen)
 {
+	if (!pause && d->left_suspended) {
+		if (domain_resume(d, err, errlen) < 0)
+			return -1;
+		d->left_suspended = false;
+		log_info("domain %s (%u): resumed here after a migration that was not confirmed", d->name, d->domid);
+		return 0;
+	}
 	json_t *r = vmm_call(d, pause ? "pause" : "unpause", err, errlen);
 	if (!r)
 		return -1;

@@ -256,9 +256,10 @@ void do_migrate(int fd, struct xdomain *d, json_t *req)
 	if (r == UNKNOWN) {
 		log_err("domain %s (%u): %s did not say whether it runs the domain: %s; it stays suspended here",
 			d->name, d->domid, host, err);
+		d->left_suspended = true;
 		control_reply_error(fd, "Migration to %s may have failed: %s did not confirm that %s runs there (%s). "
-				    "It stays suspended here: if it does not run on %s, xm destroy it there and "
-				    "restart it here.", host, host, name, err, host);
+				    "It stays suspended here: if it does not run on %s, xm unpause %s here resumes "
+				    "it; if it does, xm destroy %s here.", host, host, name, err, host, name, name);
 		return;
 	}
 	if (r != MIGRATED) {

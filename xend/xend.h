@@ -33,6 +33,7 @@ struct xdomain {
 	int watch_fd;          /* connection on which the VMM tells us it ended */
 	int restore_fd;        /* while it is made by xm restore: the save stream */
 	bool incoming;         /* made by a migration, paused until the source lets it go */
+	bool left_suspended;   /* a migration the target did not confirm: xm unpause resumes it */
 	char tty[64];
 	char state[16];        /* "running", "paused", "shutdown" */
 	char end_reason[16];   /* for a preserved domain */
