@@ -69,9 +69,16 @@
  *   save            a descriptor beside it: the domain, which has suspended
  *                   (reason "suspend"), is written there as the VMM's part
  *                   of the save stream (vmm/save.h, docs/save-format.md)
- *                   -> {bytes}. The domain stays suspended.
+ *                   -> {bytes, pages}. The domain stays suspended. With
+ *                   {precopied: true}, after a pre-copy: only what it left.
  *   resume          a suspended domain goes on; the guest sees its suspend
  *                   cancelled (xm save -c, or a save that failed).
+ *   precopy         a descriptor beside it: live migration's rounds of RAM
+ *                   while the domain runs (vmm/precopy.h) -> {rounds, pages,
+ *                   bytes, left}; precopy-cancel ends one whose migration
+ *                   failed before its stop-and-copy.
+ *   info            also carries "incoming": a domain migrated in that has
+ *                   not been unpaused yet (--incoming).
  *   vcpu-pin        {vcpu, cpus}: the vCPU's thread runs only on the host
  *                   CPUs `cpus` (lib/cpulist.h's list, or "all"); refused,
  *                   nothing changed, when the host has none of them.
