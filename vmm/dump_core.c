@@ -14,6 +14,8 @@
 #include <sys/user.h>
 #include <unistd.h>
 
+#include "../lib/fd_io.h"
+
 #define DUMP_PAGE 4096ull
 #define COPY_CHUNK (1ull << 20) /* read and written at a time */
 
@@ -50,24 +52,6 @@ uint64_t dump_core_size(const struct dump_core_region *regions, size_t nregions,
 	for (size_t i = 0; i < nregions; i++)
 		size += align_up(regions[i].size, DUMP_PAGE);
 	return size;
-}
-
-static int write_all(int fd, const void *buf, size_t len, uint64_t at)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)at);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-		at += (uint64_t)n;
-	}
-	return 0;
 }
 
 /* The general registers as Linux's x86-64 ptrace lays them out. */
@@ -113,7 +97,7 @@ static int write_notes(int out, uint64_t at, const struct dump_core_vcpu *vcpus,
 		memcpy(p, &s, sizeof(s));
 		p += align_up(sizeof(s), 4);
 	}
-	int err = write_all(out, buf, len, at);
+	int err = fd_pwrite_all(out, buf, len, at);
 	free(buf);
 	return err;
 }
@@ -145,7 +129,7 @@ static int write_headers(int out, const struct dump_core_region *regions, size_t
 					  .p_memsz = regions[i].size, .p_align = DUMP_PAGE };
 		at += align_up(regions[i].size, DUMP_PAGE);
 	}
-	int err = write_all(out, buf, len, 0);
+	int err = fd_pwrite_all(out, buf, len, 0);
 	free(buf);
 	return err;
 }
@@ -177,7 +161,7 @@ static int copy_data(int out, const struct dump_core_region *r, uint64_t from, u
 			size_t len = (size_t)n - page < DUMP_PAGE ? (size_t)n - page : DUMP_PAGE;
 			if (all_zero(buf + page, len))
 				continue;
-			int err = write_all(out, buf + page, len, at + (pos + page - r->offset));
+			int err = fd_pwrite_all(out, buf + page, len, at + (pos + page - r->offset));
 			if (err)
 				return err;
 		}
