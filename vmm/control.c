@@ -312,9 +312,12 @@ static void *commit_timer(void *arg)
 	return NULL;
 }
 
-void control_server_await_commit(unsigned seconds)
+void control_server_await_commit(struct domain *d, unsigned seconds)
 {
+	pthread_mutex_lock(&server.lock);
+	server.dom = d;
 	server.incoming = true;
+	pthread_mutex_unlock(&server.lock);
 	pthread_t timer;
 	if (pthread_create(&timer, NULL, commit_timer, (void *)(uintptr_t)seconds) == 0)
 		pthread_detach(timer);

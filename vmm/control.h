@@ -107,7 +107,7 @@ void control_server_stop(void);
  * unpauses it (the source has let its copy go); if that does not come in
  * `seconds`, the migration failed with no one left to say so, and the
  * domain is destroyed. */
-void control_server_await_commit(unsigned seconds);
+void control_server_await_commit(struct domain *d, unsigned seconds);
 
 const char *domain_end_name(enum domain_end why);
 

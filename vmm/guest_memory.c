@@ -168,11 +168,13 @@ int64_t guest_memory_take_dirty(struct guest_memory *m, int vm_fd, uint64_t *bit
 	return fresh;
 }
 
-void guest_memory_mark_written(const struct guest_memory *m, const void *host)
+void guest_memory_mark_written(const struct guest_memory *m, uint64_t gfn)
 {
-	const uint8_t *p = host;
-	if (!atomic_load(&m->logging_dirty) || !m->written || p < m->ram || p >= m->ram + m->ram_size)
-		return;
+	if (!atomic_load(&m->logging_dirty) || !m->written)
+		return; /* the usual case, on backends' paths: nothing more to do */
+	const uint8_t *p = guest_phys(m, gfn << PAGE_SHIFT, PAGE_SIZE);
+	if (!p || p >= m->ram + m->ram_size)
+		return; /* not RAM */
 	uint64_t at = (uint64_t)(p - m->ram) >> PAGE_SHIFT;
 	atomic_fetch_or(&m->written[at / 64], 1ull << (at % 64));
 }

@@ -102,9 +102,9 @@ int guest_memory_log_dirty(struct guest_memory *m, int vm_fd, bool on);
  * frames written since the last call, and starts the log afresh. Returns
  * how many bits it set that were clear, or -1 with the error logged. */
 int64_t guest_memory_take_dirty(struct guest_memory *m, int vm_fd, uint64_t *bitmap);
-/* This process wrote the RAM page at `host` (a backend's copy into a
- * granted page): logged while logging is on. */
-void guest_memory_mark_written(const struct guest_memory *m, const void *host);
+/* This process wrote guest frame `gfn` (a backend's copy into a granted
+ * page): logged while logging is on, if it is RAM. */
+void guest_memory_mark_written(const struct guest_memory *m, uint64_t gfn);
 /* Words in a bitmap of a bit per RAM frame. */
 static inline uint64_t guest_memory_bitmap_words(const struct guest_memory *m)
 {

@@ -177,6 +177,9 @@ int main(int argc, char **argv)
 		close(cfg.restore_fd); /* all read, or the domain is not made */
 	if (created < 0)
 		return 1;
+	/* Before the control socket opens: xend never sees it otherwise. */
+	if (incoming)
+		control_server_await_commit(&dom, INCOMING_COMMIT_SECONDS);
 	if (console_start(&dom) < 0 || (cfg.restore_fd >= 0 && save_check_ports(&dom) < 0) ||
 	    (control && control_server_start(&dom) < 0)) {
 		control_server_stop();
@@ -184,8 +187,6 @@ int main(int argc, char **argv)
 		domain_destroy(&dom);
 		return 1;
 	}
-	if (incoming)
-		control_server_await_commit(INCOMING_COMMIT_SECONDS);
 	/* A domain that ended by itself waits for the toolstack; one destroyed
 	 * from outside (xm destroy, a signal) is done. One that suspended may
 	 * be told to go on. */

@@ -83,8 +83,7 @@ void gnttab_unmap_grant(struct gnttab *g, const struct guest_memory *m, uint32_t
 	grant_entry_v1_t *e = entry(g, m, ref);
 	uint16_t *pins = write ? g->write_pins : g->read_pins;
 	if (e && write) /* the backend wrote it: live migration sends it again */
-		guest_memory_mark_written(m, guest_phys(m, (uint64_t)__atomic_load_n(&e->frame, __ATOMIC_ACQUIRE)
-								   << PAGE_SHIFT, PAGE_SIZE));
+		guest_memory_mark_written(m, __atomic_load_n(&e->frame, __ATOMIC_ACQUIRE));
 	if (e && pins && pins[ref] && --pins[ref] == 0)
 		__atomic_fetch_and(&e->flags, (uint16_t)~(write ? GTF_writing : GTF_reading), __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&g->pin_lock);
@@ -135,8 +134,7 @@ void gnttab_mark_pinned_written(struct gnttab *g, const struct guest_memory *m)
 	for (uint32_t ref = 0; g->write_pins && ref < g->nr_frames * GNTTAB_ENTRIES_PER_FRAME; ref++) {
 		grant_entry_v1_t *e = g->write_pins[ref] ? entry(g, m, ref) : NULL;
 		if (e)
-			guest_memory_mark_written(m, guest_phys(m, (uint64_t)__atomic_load_n(&e->frame, __ATOMIC_ACQUIRE)
-									   << PAGE_SHIFT, PAGE_SIZE));
+			guest_memory_mark_written(m, __atomic_load_n(&e->frame, __ATOMIC_ACQUIRE));
 	}
 	pthread_mutex_unlock(&g->pin_lock);
 }
