@@ -119,16 +119,17 @@ static void start_network(void)
 static void serve(int listen_fd, const int relocation_fd[2])
 {
 	while (!stopping) {
-		struct pollfd fds[3 + 1024];
+		enum { LISTENERS = 3 }; /* xm's, then the two relocation servers' */
+		struct pollfd fds[LISTENERS + 1024];
 		struct xdomain *watched[1024];
-		nfds_t n = 3;
+		nfds_t n = LISTENERS;
 		fds[0] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
 		fds[1] = (struct pollfd){ .fd = relocation_fd[0], .events = POLLIN };
 		fds[2] = (struct pollfd){ .fd = relocation_fd[1], .events = POLLIN };
-		for (struct xdomain *d = xend.domains; d && n < 1024; d = d->next) {
+		for (struct xdomain *d = xend.domains; d && n < LISTENERS + 1024; d = d->next) {
 			if (d->watch_fd < 0)
 				continue;
-			watched[n - 3] = d;
+			watched[n - LISTENERS] = d;
 			fds[n++] = (struct pollfd){ .fd = d->watch_fd, .events = POLLIN };
 		}
 		if (poll(fds, n, -1) < 0) {
@@ -136,9 +137,9 @@ static void serve(int listen_fd, const int relocation_fd[2])
 				log_err("poll: %s", strerror(errno));
 			continue;
 		}
-		for (nfds_t i = 3; i < n; i++)
+		for (nfds_t i = LISTENERS; i < n; i++)
 			if (fds[i].revents)
-				domain_ended(watched[i - 3]); /* may free it: the list is rebuilt next turn */
+				domain_ended(watched[i - LISTENERS]); /* may free it: the list is rebuilt next turn */
 		for (int tls = 0; tls < 2; tls++)
 			if (fds[1 + tls].revents & POLLIN)
 				relocation_accept(relocation_fd[tls], tls);
