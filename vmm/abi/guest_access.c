@@ -63,9 +63,12 @@ static int walk_range(struct vcpu *v, uint64_t gva, size_t len, void *buf, bool 
 		uint8_t *host = guest_phys(&v->dom->mem, gpa, chunk);
 		if (!host)
 			return -EFAULT;
-		if (to_guest)
+		if (to_guest) {
 			memcpy(host, p, chunk);
-		else
+			/* KVM logs only what the guest writes: a hypercall's result
+			 * must reach a live migration's target too. */
+			guest_memory_mark_written(&v->dom->mem, gpa >> PAGE_SHIFT);
+		} else
 			memcpy(p, host, chunk);
 		p += chunk;
 		gva += chunk;
