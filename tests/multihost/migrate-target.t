@@ -22,8 +22,9 @@ ok "xend start (xend-relocation-server yes)" "$xend" start
 like "it listens for migrations on port 8002" "$(cat /var/log/xen/xend.log)" 'relocation server listening on every address port 8002'
 
 # --- a migration whose xend dies ---
+# At once: its VMM starts when the stream does, and on an idle machine the
+# whole migration can be over in three seconds.
 ok "a live migration comes in (its VMM starts)" until_true 900 vmm_running
-sleep 3
 ok "kill -9 xend in the middle of it" pkill -KILL -x xend
 ok "the half-built domain's VMM ends by itself" until_true 200 no_vmm
 like "... as it was never let run" "$(cat /var/log/xen/xenon-vmm-migtest.log 2>/dev/null)" 'not let run within 60 s'
