@@ -4,6 +4,9 @@
 
 tap_count=0
 tap_failed=0
+# Commands done_testing runs first: checks that every test of a kind ends
+# with (tests/lib/xm.sh adds one).
+tap_final_checks=()
 
 tap_result() { # tap_result PASSED DESCRIPTION
 	tap_count=$((tap_count + 1))
@@ -55,6 +58,8 @@ skip() {
 }
 
 done_testing() {
+	local check
+	for check in "${tap_final_checks[@]}"; do "$check"; done
 	echo "1..$tap_count"
 	[ "$tap_failed" -eq 0 ]
 }

@@ -49,6 +49,28 @@ wait_for() {
 console_log() { echo "/var/log/xen/console/guest-$1.log"; }
 log_of() { tr -d '\r' <"$(console_log "$1")"; }
 
+# Every test that drives xend ends by checking that no guest crashed
+# without being made to: on_crash's default, restart, brings such a guest
+# back under its name, so the test's own checks may not notice. A guest
+# made to crash is created with on_crash preserve or destroy. What the
+# guest's console and VMM said is shown, since the emulated host and its
+# logs end with the test. (The logs' timestamps are local time, as here.)
+xm_test_began=$(date '+[%Y-%m-%d %H:%M:%S')
+no_guest_crashed() {
+	local crashes name f
+	crashes=$(cat /var/log/xen/xend.log.1 /var/log/xen/xend.log 2>/dev/null |
+		awk -v t="$xm_test_began" '$0 >= t && /reason crash; on_crash says restart/')
+	is "no guest crashed on its own" "$crashes" ""
+	for name in $(printf '%s\n' "$crashes" | sed -n 's/.* domain \([^ ]*\) (.*/\1/p' | sort -u); do
+		for f in /var/log/xen/xenon-vmm-"$name".log "$(console_log "$name")"*; do
+			[ -e "$f" ] || continue
+			diag "--- $f, where it crashed:"
+			diag "$(tr -d '\r' <"$f" | grep -E -B2 -A25 -m2 'crashed|asked to crash|BUG:|Oops|Kernel panic' | head -60)"
+		done
+	done
+}
+tap_final_checks+=(no_guest_crashed)
+
 # guest_config NAME KEY ENTRY...: writes /etc/xen/NAME, a guest of $MEMORY
 # MiB (128; up to $MAXMEM if set) and $VCPUS vCPUs (1) booting $RAMDISK
 # ($work/guest.img) with $EXTRA on its command line, and KEY = [ the
