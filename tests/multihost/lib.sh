@@ -31,3 +31,16 @@ until_true() {
 	done
 	return 1
 }
+
+# show_logs_on_failure: after a failed check, what a reader needs to see
+# why, since the emulated host and its logs end with the test: the end of
+# the guest's console, its VMM's log and xend's log here.
+show_logs_on_failure() {
+	[ "$tap_failed" -eq 0 ] && return
+	local f
+	for f in "$(console_log migtest)" /var/log/xen/xenon-vmm-migtest.log /var/log/xen/xend.log; do
+		[ -e "$f" ] || continue
+		diag "--- the last lines of $f:"
+		diag "$(tail -n 25 "$f" | tr -d '\r')"
+	done
+}

@@ -44,5 +44,7 @@ sleep 5
 ok "xm migrate --ssl migtest $source_ip (not live, through TLS)" "$xm" migrate --ssl migtest "$source_ip"
 like "... which xend logged" "$(cat /var/log/xen/xend.log)" 'migrating to 192\.168\.77\.1 port 8003 over TLS'
 ok "migtest is no longer here" test -z "$(state)"
+listed && give_signal 9005
+show_logs_on_failure
 ok "xend stop" "$xend" stop
 done_testing
