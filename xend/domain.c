@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "control.h"
@@ -354,6 +355,8 @@ static int bring_up(struct xdomain *d, bool paused, char *err, size_t errlen)
 	int fd = connect_vmm(d, err, errlen);
 	if (fd < 0)
 		return -1;
+	struct timespec answered;
+	clock_gettime(CLOCK_MONOTONIC, &answered);
 	json_t *req = json_pack("{s:s}", "op", "watch");
 	json_t *rep = control_call(fd, req, NULL, NULL, err, errlen);
 	json_decref(req);
@@ -390,6 +393,10 @@ static int bring_up(struct xdomain *d, bool paused, char *err, size_t errlen)
 	}
 	snprintf(d->state, sizeof(d->state), "%s", paused ? "paused" : "running");
 	domain_save_record(d);
+	struct timespec built;
+	clock_gettime(CLOCK_MONOTONIC, &built);
+	log_debug("domain %s: its devices took %.0f ms once its VMM answered", d->name,
+		  (built.tv_sec - answered.tv_sec) * 1e3 + (built.tv_nsec - answered.tv_nsec) / 1e6);
 	log_info("domain %s (%u) started%s", d->name, d->domid, paused ? ", paused" : "");
 	dmesg_domain(d, "created: %llu MiB, %u vCPUs", (unsigned long long)d->memory_mb, d->vcpus);
 	return 0;

@@ -49,7 +49,8 @@ struct migration {
 	const char *host;
 	bool live;
 	int conn;
-	double start, suspended;
+	/* When each step of the stop began: where a downtime goes. */
+	double start, suspended, copying, handed_over, let_go;
 	json_int_t rounds, pages, bytes;
 };
 
@@ -174,6 +175,7 @@ static enum outcome send_domain(struct migration *m, char *err, size_t errlen)
 	int s = save_suspend(d, err, errlen);
 	if (s == -2)
 		return ENDED;
+	m->copying = now();
 	if (s < 0) {
 		if (m->live) {
 			json_t *req = json_pack("{s:s}", "op", "precopy-cancel");
@@ -186,6 +188,7 @@ static enum outcome send_domain(struct migration *m, char *err, size_t errlen)
 	if (rep) {
 		count(m, rep);
 		e = save_write_record(m->conn, SAVE_REC_END, NULL, 0);
+		m->handed_over = now();
 		if (!e)
 			return MIGRATED;
 		snprintf(err, errlen, "sending to %s: %s", m->host, strerror(-e));
@@ -213,6 +216,7 @@ static enum outcome hand_over(struct migration *m, char *err, size_t errlen)
 		resume_here(m->d);
 		return STAYED;
 	}
+	m->let_go = now();
 	if (relocation_read_line(m->conn, line, sizeof(line), RUNNING_TIMEOUT_MS, err, errlen) < 0)
 		return UNKNOWN;
 	if (strcmp(line, "running") == 0)
@@ -272,6 +276,10 @@ void do_migrate(int fd, struct xdomain *d, json_t *req)
 	log_info("domain %s (%u) migrated to %s%s: %.2f s in all, %lld rounds, %lld pages, %lld bytes, "
 		 "suspended for %.0f ms", d->name, d->domid, host, live ? " live" : "", end - m.start,
 		 (long long)m.rounds, (long long)m.pages, (long long)m.bytes, (end - m.suspended) * 1000);
+	log_debug("domain %s: of the %.0f ms suspended, the guest took %.0f ms to suspend, the last copy %.0f ms, "
+		  "the target %.0f ms to be ready and %.0f ms to run it", d->name, (end - m.suspended) * 1000,
+		  (m.copying - m.suspended) * 1000, (m.handed_over - m.copying) * 1000,
+		  (m.let_go - m.handed_over) * 1000, (end - m.let_go) * 1000);
 	dmesg_domain(d, "migrated to %s", host);
 	json_t *stats = json_pack("{s:f, s:I, s:I, s:I, s:f}", "seconds", end - m.start, "rounds", m.rounds, "pages",
 				  m.pages, "bytes", m.bytes, "suspended_ms", (end - m.suspended) * 1000);
