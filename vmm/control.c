@@ -45,6 +45,8 @@ static struct {
 	bool stopping;
 	bool incoming;             /* migrated in, not yet unpaused (await_commit) */
 	pthread_cond_t commit_cond;
+	bool restoring;            /* its image still loads (control_server_restored) */
+	bool restore_failed;
 	_Atomic int ended;         /* enum domain_end, END_NONE while it runs */
 } server = { .listen_fd = -1, .wake_fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER,
 	     .released_cond = PTHREAD_COND_INITIALIZER, .commit_cond = PTHREAD_COND_INITIALIZER, .ended = END_NONE };
@@ -312,15 +314,38 @@ static void *commit_timer(void *arg)
 	return NULL;
 }
 
-void control_server_await_commit(struct domain *d, unsigned seconds)
+void control_server_hold_incoming(struct domain *d)
 {
 	pthread_mutex_lock(&server.lock);
 	server.dom = d;
 	server.incoming = true;
 	pthread_mutex_unlock(&server.lock);
+}
+
+void control_server_await_commit(unsigned seconds)
+{
 	pthread_t timer;
 	if (pthread_create(&timer, NULL, commit_timer, (void *)(uintptr_t)seconds) == 0)
 		pthread_detach(timer);
+}
+
+void control_server_restored(bool ok)
+{
+	pthread_mutex_lock(&server.lock);
+	server.restoring = false;
+	server.restore_failed = !ok;
+	pthread_mutex_unlock(&server.lock);
+}
+
+static void op_restored(int fd, json_t *req)
+{
+	pthread_mutex_lock(&server.lock);
+	bool loaded = !server.restoring, failed = server.restore_failed;
+	pthread_mutex_unlock(&server.lock);
+	if (failed)
+		control_reply_error(fd, "the domain's image did not load (see the VMM's log)");
+	else
+		control_reply_ok(fd, json_pack("{s:b}", "loaded", loaded));
 }
 
 static void op_destroy(int fd, json_t *req)
@@ -344,30 +369,33 @@ static void op_set_maxmem(int fd, json_t *req)
 	control_reply_ok(fd, json_pack("{s:I}", "max", (json_int_t)pages));
 }
 
-/* Every request but "watch" (which marks the connection): its op and its
- * handler, which replies. */
+/* Every request but "watch" (which marks the connection): its op, its
+ * handler, which replies, and whether it may come while a restored
+ * domain's image still loads (the rest would find no domain yet). */
 static const struct {
 	const char *op;
 	control_handler *handle;
+	bool while_restoring;
 } ops[] = {
-	{ "destroy", op_destroy },
-	{ "dump-core", control_dump_core },
-	{ "info", op_info },
-	{ "pause", op_pause },
-	{ "precopy", control_precopy },
-	{ "precopy-cancel", control_precopy_cancel },
-	{ "resume", control_resume },
-	{ "save", control_save },
-	{ "set-maxmem", op_set_maxmem },
-	{ "unpause", op_pause },
-	{ "vbd-attach", vbd_attach },
-	{ "vbd-detach", vbd_detach },
-	{ "vif-attach", vif_attach },
-	{ "vcpu-pin", vcpu_control_op_pin },
-	{ "vcpus", vcpu_control_op_list },
-	{ "vif-detach", vif_detach },
-	{ "xen-console", control_xen_console },
-	{ "xenstore-ring", reply_xenstore_ring },
+	{ "destroy", op_destroy, true },
+	{ "dump-core", control_dump_core, false },
+	{ "info", op_info, true },
+	{ "pause", op_pause, false },
+	{ "precopy", control_precopy, false },
+	{ "precopy-cancel", control_precopy_cancel, false },
+	{ "restored", op_restored, true },
+	{ "resume", control_resume, false },
+	{ "save", control_save, false },
+	{ "set-maxmem", op_set_maxmem, false },
+	{ "unpause", op_pause, false },
+	{ "vbd-attach", vbd_attach, false },
+	{ "vbd-detach", vbd_detach, false },
+	{ "vif-attach", vif_attach, true },
+	{ "vcpu-pin", vcpu_control_op_pin, false },
+	{ "vcpus", vcpu_control_op_list, false },
+	{ "vif-detach", vif_detach, true },
+	{ "xen-console", control_xen_console, false },
+	{ "xenstore-ring", reply_xenstore_ring, false },
 };
 
 /* The descriptors that came with the request being handled. */
@@ -397,6 +425,14 @@ static void close_passed(void)
 	passed.n = 0;
 }
 
+static bool still_restoring(void)
+{
+	pthread_mutex_lock(&server.lock);
+	bool restoring = server.restoring;
+	pthread_mutex_unlock(&server.lock);
+	return restoring;
+}
+
 /* Handles one request; returns false when the client must be dropped. */
 static bool handle(struct client *c)
 {
@@ -415,6 +451,8 @@ static bool handle(struct client *c)
 	} else if (strcmp(op, "watch") == 0) {
 		c->watching = true;
 		control_reply_ok(c->fd, NULL);
+	} else if (i < sizeof(ops) / sizeof(ops[0]) && !ops[i].while_restoring && still_restoring()) {
+		control_reply_error(c->fd, "domain %u is still being restored: '%s' must wait", server.dom->cfg.domid, op);
 	} else if (i < sizeof(ops) / sizeof(ops[0])) {
 		ops[i].handle(c->fd, req);
 	} else {
@@ -482,9 +520,10 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-int control_server_start(struct domain *d)
+int control_server_start(struct domain *d, bool restoring)
 {
 	server.dom = d;
+	server.restoring = restoring;
 	if (control_vmm_path(d->cfg.domid, server.path, sizeof(server.path)) < 0) {
 		log_err("the run folder's path is too long");
 		return -1;

@@ -79,6 +79,13 @@
  *                   failed before its stop-and-copy.
  *   info            also carries "incoming": a domain migrated in that has
  *                   not been unpaused yet (--incoming).
+ *   restored        -> {loaded}: whether a restored domain's image has
+ *                   loaded; an error if it did not load (the VMM then exits).
+ *                   For a restore (--restore-fd) the socket opens before
+ *                   the image loads, so that xend can set up the vifs (and
+ *                   their hotplug scripts run) meanwhile: until it has
+ *                   loaded, only info, destroy, watch, vif-attach,
+ *                   vif-detach and restored are served.
  *   vcpu-pin        {vcpu, cpus}: the vCPU's thread runs only on the host
  *                   CPUs `cpus` (lib/cpulist.h's list, or "all"); refused,
  *                   nothing changed, when the host has none of them.
@@ -93,7 +100,11 @@
 
 #include "domain.h"
 
-int control_server_start(struct domain *d);
+/* Opens the control socket; with `restoring`, for the few requests that
+ * may come while the image loads, until control_server_restored. */
+int control_server_start(struct domain *d, bool restoring);
+/* The image has loaded (ok) or will not: "restored" answers. */
+void control_server_restored(bool ok);
 /* The domain ended: tell the watchers, then wait for destroy (or a signal
  * that ends this process): false. After a suspend, "resume" may come
  * first: true, and the domain is to run on (its watchers stay). */
@@ -103,11 +114,14 @@ void control_server_resume(void);
 /* Lets control_server_wait_release return (destroy, or a signal). */
 void control_server_release(void);
 void control_server_stop(void);
-/* A domain that came in by migration stays paused until its toolstack
- * unpauses it (the source has let its copy go); if that does not come in
- * `seconds`, the migration failed with no one left to say so, and the
- * domain is destroyed. */
-void control_server_await_commit(struct domain *d, unsigned seconds);
+/* A domain that comes in by migration stays paused until its toolstack
+ * unpauses it (the source has let its copy go), and says so in info from
+ * the start (control_server_hold_incoming, before the socket opens). If
+ * the unpause does not come within `seconds` of its image's loading
+ * (control_server_await_commit), the migration failed with no one left
+ * to say so, and the domain is destroyed. */
+void control_server_hold_incoming(struct domain *d);
+void control_server_await_commit(unsigned seconds);
 
 const char *domain_end_name(enum domain_end why);
 

@@ -13,7 +13,6 @@
 #include "boot/pvh.h"
 #include "cpuid.h"
 #include "log.h"
-#include "save.h"
 #include "vcpu.h"
 #include "vcpu_state.h"
 
@@ -121,12 +120,8 @@ int domain_create(struct domain *d, const struct domain_config *cfg)
 		if (create_vcpu(d, i) < 0)
 			goto fail;
 
-	if (cfg->restore_fd >= 0) {
-		if (save_load(d, cfg->restore_fd, cfg->restore) < 0)
-			goto fail;
-		log_debug("%llu MiB, %u vCPUs, restored", (unsigned long long)cfg->memory_mb, cfg->vcpus);
-		return 0;
-	}
+	if (cfg->restore_fd >= 0)
+		return 0; /* save_load fills it */
 	struct pvh_boot boot = { .kernel = cfg->kernel, .ramdisk = cfg->ramdisk,
 				 .cmdline = cfg->cmdline, .vcpus = cfg->vcpus };
 	uint32_t entry;

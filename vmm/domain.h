@@ -90,8 +90,9 @@ struct domain {
 	uint32_t restored_store_port, restored_console_port;
 };
 
-/* Builds the VM and loads the guest; nothing runs yet. On failure everything
- * made so far is undone and the error logged. */
+/* Builds the VM and loads the guest's kernel (a restored domain's image is
+ * save_load's to load); nothing runs yet. On failure everything made so
+ * far is undone and the error logged. */
 int domain_create(struct domain *d, const struct domain_config *cfg);
 /* Starts the vCPU threads and waits until the domain ends; returns why.
  * Called again after END_SUSPEND, the domain goes on where it stopped. */

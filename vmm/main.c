@@ -172,21 +172,35 @@ int main(int argc, char **argv)
 	pthread_create(&waiter, NULL, signal_waiter, &ending);
 	pthread_detach(waiter);
 
-	int created = domain_create(&dom, &cfg);
-	if (cfg.restore_fd >= 0)
-		close(cfg.restore_fd); /* all read, or the domain is not made */
-	if (created < 0)
+	if (domain_create(&dom, &cfg) < 0) {
+		if (cfg.restore_fd >= 0)
+			close(cfg.restore_fd);
 		return 1;
+	}
 	/* Before the control socket opens: xend never sees it otherwise. */
 	if (incoming)
-		control_server_await_commit(&dom, INCOMING_COMMIT_SECONDS);
-	if (console_start(&dom) < 0 || (cfg.restore_fd >= 0 && save_check_ports(&dom) < 0) ||
-	    (control && control_server_start(&dom) < 0)) {
+		control_server_hold_incoming(&dom);
+	bool ready = true;
+	if (cfg.restore_fd >= 0) {
+		/* The socket opens first, so that xend sets up the vifs (their
+		 * scripts take seconds) while the image loads: for a live
+		 * migration, during the pre-copy rather than the stop. */
+		ready = !control || control_server_start(&dom, true) == 0;
+		ready = ready && save_load(&dom, cfg.restore_fd, cfg.restore) == 0;
+		close(cfg.restore_fd);
+	}
+	ready = ready && console_start(&dom) == 0 && (cfg.restore_fd < 0 || save_check_ports(&dom) == 0) &&
+		(!control || cfg.restore_fd >= 0 || control_server_start(&dom, false) == 0);
+	if (cfg.restore_fd >= 0)
+		control_server_restored(ready);
+	if (!ready) {
 		control_server_stop();
 		stop_backends(&dom);
 		domain_destroy(&dom);
 		return 1;
 	}
+	if (incoming)
+		control_server_await_commit(INCOMING_COMMIT_SECONDS);
 	/* A domain that ended by itself waits for the toolstack; one destroyed
 	 * from outside (xm destroy, a signal) is done. One that suspended may
 	 * be told to go on. */

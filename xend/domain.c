@@ -263,8 +263,9 @@ static int connect_vmm(struct xdomain *d, char *err, size_t errlen)
 {
 	char path[256];
 	control_vmm_path(d->domid, path, sizeof(path));
-	/* Loading a large kernel can take seconds; loading an image as long as
-	 * the stream takes to come, which the VMM ends if it stops coming. */
+	/* Loading a large kernel can take seconds; a restore's socket opens
+	 * once the stream's first record has come, which the VMM ends the
+	 * wait for if it does not. */
 	for (int i = 0; d->restore_fd >= 0 || i < 600; i++) {
 		int fd = control_connect(path, 10000);
 		if (fd >= 0)
@@ -348,24 +349,42 @@ static void stop_vmm(struct xdomain *d)
 	d->pid = 0;
 }
 
-static int bring_up(struct xdomain *d, bool paused, char *err, size_t errlen)
+/* A restored domain's VMM answers while it loads the image; this waits
+ * until it has, as long as the VMM lives (the stream's own timeouts
+ * bound the wait). */
+static int await_restored(struct xdomain *d, char *err, size_t errlen)
 {
-	if (spawn_vmm(d, err, errlen) < 0 || sched_domain_start(d, err, errlen) < 0)
-		return -1;
-	int fd = connect_vmm(d, err, errlen);
-	if (fd < 0)
-		return -1;
-	struct timespec answered;
-	clock_gettime(CLOCK_MONOTONIC, &answered);
-	json_t *req = json_pack("{s:s}", "op", "watch");
-	json_t *rep = control_call(fd, req, NULL, NULL, err, errlen);
-	json_decref(req);
-	if (!rep) {
-		close(fd);
-		return -1;
+	for (;;) {
+		json_t *r = vmm_call(d, "restored", err, errlen);
+		if (!r) {
+			int status;
+			if (waitpid(d->pid, &status, 0) == d->pid) {
+				snprintf(err, errlen, "the domain's image did not load (see %s/xenon-vmm-%s.log)",
+					 xend.log_dir, d->name);
+				vmm_last_error(d, err, errlen);
+				d->pid = 0;
+			}
+			return -1;
+		}
+		bool loaded = json_is_true(json_object_get(r, "loaded"));
+		json_decref(r);
+		if (loaded)
+			return 0;
+		usleep(50000);
 	}
-	json_decref(rep);
-	d->watch_fd = fd;
+}
+
+static double seconds_since(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* The domain's XenStore home, its disks and vifs, once its VMM has the
+ * domain built (booted or restored). */
+static int build(struct xdomain *d, bool vifs_made, char *err, size_t errlen)
+{
 	json_t *info = domain_info(d);
 	if (!info) {
 		snprintf(err, errlen, "domain %u's VMM does not answer", d->domid);
@@ -380,9 +399,45 @@ static int bring_up(struct xdomain *d, bool paused, char *err, size_t errlen)
 	json_decref(info);
 	if (vcpu_domain_start(d, err, errlen) < 0 ||
 	    store_make_domain(d, store_gfn, store_port, console_gfn, console_port, err, errlen) < 0 ||
-	    store_introduce(d, store_gfn, store_port, err, errlen) < 0 || vbd_attach_all(d, err, errlen) < 0 ||
-	    vif_attach_all(d, err, errlen) < 0)
+	    store_introduce(d, store_gfn, store_port, err, errlen) < 0 || vbd_attach_all(d, err, errlen) < 0)
 		return -1;
+	return vifs_made ? vif_write_frontends(d, err, errlen) : vif_attach_all(d, true, err, errlen);
+}
+
+static int bring_up(struct xdomain *d, bool paused, char *err, size_t errlen)
+{
+	if (spawn_vmm(d, err, errlen) < 0 || sched_domain_start(d, err, errlen) < 0)
+		return -1;
+	int fd = connect_vmm(d, err, errlen);
+	if (fd < 0)
+		return -1;
+	json_t *req = json_pack("{s:s}", "op", "watch");
+	json_t *rep = control_call(fd, req, NULL, NULL, err, errlen);
+	json_decref(req);
+	if (!rep) {
+		close(fd);
+		return -1;
+	}
+	json_decref(rep);
+	d->watch_fd = fd;
+	/* A restored domain's vifs are made while its image loads (their
+	 * scripts take seconds): for a live migration, during the pre-copy
+	 * rather than the guest's stop. Not its disks: until the stop, the
+	 * source host may still write them. */
+	bool restoring = d->restore_fd >= 0;
+	if (restoring && vif_attach_all(d, false, err, errlen) < 0)
+		return -1;
+	if (restoring && await_restored(d, err, errlen) < 0) {
+		vif_release_all(d);
+		return -1;
+	}
+	struct timespec loaded;
+	clock_gettime(CLOCK_MONOTONIC, &loaded);
+	if (build(d, restoring, err, errlen) < 0) {
+		if (restoring)
+			vif_release_all(d); /* vif_attach_all releases its own */
+		return -1;
+	}
 	if (!paused) {
 		json_t *r = vmm_call(d, "unpause", err, errlen);
 		if (!r) {
@@ -393,10 +448,8 @@ static int bring_up(struct xdomain *d, bool paused, char *err, size_t errlen)
 	}
 	snprintf(d->state, sizeof(d->state), "%s", paused ? "paused" : "running");
 	domain_save_record(d);
-	struct timespec built;
-	clock_gettime(CLOCK_MONOTONIC, &built);
-	log_debug("domain %s: its devices took %.0f ms once its VMM answered", d->name,
-		  (built.tv_sec - answered.tv_sec) * 1e3 + (built.tv_nsec - answered.tv_nsec) / 1e6);
+	log_debug("domain %s: its XenStore home and devices took %.0f ms once its VMM had %s", d->name,
+		  seconds_since(&loaded) * 1000, restoring ? "loaded its image" : "built it");
 	log_info("domain %s (%u) started%s", d->name, d->domid, paused ? ", paused" : "");
 	dmesg_domain(d, "created: %llu MiB, %u vCPUs", (unsigned long long)d->memory_mb, d->vcpus);
 	return 0;

@@ -174,8 +174,9 @@ static void release(struct xdomain *d, const struct vif_plan *p, bool detached)
 	device_remove(p->be, p->fe);
 }
 
-/* Attaches one vif as `devid` and adds its entry to the domain's config. */
-static int attach(struct xdomain *d, const char *entry, uint32_t devid, char *err, size_t errlen)
+/* Attaches one vif as `devid` and adds its entry to the domain's config;
+ * its frontend folder only with `frontend`. */
+static int attach(struct xdomain *d, const char *entry, uint32_t devid, bool frontend, char *err, size_t errlen)
 {
 	struct vif_plan p;
 	if (make_plan(d, entry, devid, &p, err, errlen) < 0)
@@ -187,7 +188,7 @@ static int attach(struct xdomain *d, const char *entry, uint32_t devid, char *er
 		device_remove(p.be, p.fe);
 		goto out;
 	}
-	if (run_script(d, &p, "online", err, errlen) < 0 || write_folder(&p, false, err, errlen) < 0) {
+	if (run_script(d, &p, "online", err, errlen) < 0 || (frontend && write_folder(&p, false, err, errlen) < 0)) {
 		/* offline too: a script that failed half way has done half its work. */
 		release(d, &p, false);
 		goto out;
@@ -202,7 +203,7 @@ out:
 	return r;
 }
 
-int vif_attach_all(struct xdomain *d, char *err, size_t errlen)
+int vif_attach_all(struct xdomain *d, bool frontends, char *err, size_t errlen)
 {
 	/* Each vif rejoins the config as it is attached, so a failure
 	 * leaves only those, which are released. */
@@ -218,7 +219,7 @@ int vif_attach_all(struct xdomain *d, char *err, size_t errlen)
 			snprintf(err, errlen, "vif %u: its entry is not a string", devid);
 			r = -1;
 		} else {
-			r = attach(d, json_string_value(entry), devid, err, errlen);
+			r = attach(d, json_string_value(entry), devid, frontends, err, errlen);
 		}
 	}
 	json_decref(wanted);
@@ -228,6 +229,24 @@ int vif_attach_all(struct xdomain *d, char *err, size_t errlen)
 	return r;
 }
 
+int vif_write_frontends(struct xdomain *d, char *err, size_t errlen)
+{
+	json_t *devids, *entry;
+	size_t i;
+	json_array_foreach(vif_entries(d, &devids), i, entry) {
+		struct vif_plan p;
+		if (!entry_plan(d, entry, devid_at(devids, i), &p)) {
+			snprintf(err, errlen, "vif %u: its entry no longer reads", devid_at(devids, i));
+			return -1;
+		}
+		int r = write_folder(&p, false, err, errlen);
+		vif_plan_free(&p);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int vif_attach(struct xdomain *d, const char *entry, uint32_t *devid, char *err, size_t errlen)
 {
 	if (strcmp(d->state, "shutdown") == 0) {
@@ -235,7 +254,7 @@ int vif_attach(struct xdomain *d, const char *entry, uint32_t *devid, char *err,
 		return -1;
 	}
 	*devid = lowest_free_devid(d);
-	if (attach(d, entry, *devid, err, errlen) < 0)
+	if (attach(d, entry, *devid, true, err, errlen) < 0)
 		return -1;
 	domain_save_record(d);
 	return 0;

@@ -313,8 +313,12 @@ void vif_script_env(const struct vif_plan *p, const char *domain, struct vif_env
  * vif script. devids are 0, 1, ... in the order of the entries; the config
  * keeps each entry's in "vif_devids". */
 /* At create, after the disks and before the unpause: attaches every vif
- * of the config (on a failure, those attached are released). */
-int vif_attach_all(struct xdomain *d, char *err, size_t errlen);
+ * of the config (on a failure, those attached are released). Without
+ * `frontends` the guest's half, each frontend folder, waits for
+ * vif_write_frontends: a restored domain's vifs are made while its image
+ * loads, before its XenStore home is (which would replace the folders). */
+int vif_attach_all(struct xdomain *d, bool frontends, char *err, size_t errlen);
+int vif_write_frontends(struct xdomain *d, char *err, size_t errlen);
 /* network-attach: attaches one vif (the lowest free devid) and keeps it in
  * the domain's config and record; its devid in *devid. */
 int vif_attach(struct xdomain *d, const char *entry, uint32_t *devid, char *err, size_t errlen);
