@@ -263,9 +263,9 @@ static int connect_vmm(struct xdomain *d, char *err, size_t errlen)
 {
 	char path[256];
 	control_vmm_path(d->domid, path, sizeof(path));
-	/* Loading a large kernel can take seconds; a restore's socket opens
-	 * once the stream's first record has come, which the VMM ends the
-	 * wait for if it does not. */
+	/* Loading a large kernel can take seconds; a restore's VMM opens its
+	 * socket once the stream's first record has come (and gives up on a
+	 * stream that does not come). */
 	for (int i = 0; d->restore_fd >= 0 || i < 600; i++) {
 		int fd = control_connect(path, 10000);
 		if (fd >= 0)
@@ -356,16 +356,18 @@ static int await_restored(struct xdomain *d, char *err, size_t errlen)
 {
 	for (;;) {
 		json_t *r = vmm_call(d, "restored", err, errlen);
-		if (!r) {
-			int status;
-			if (waitpid(d->pid, &status, 0) == d->pid) {
+		/* A VMM whose image did not load exits at once: its log says why. */
+		for (int i = 0; !r && i < 20 && d->pid > 0; i++) {
+			if (waitpid(d->pid, NULL, WNOHANG) == d->pid) {
 				snprintf(err, errlen, "the domain's image did not load (see %s/xenon-vmm-%s.log)",
 					 xend.log_dir, d->name);
 				vmm_last_error(d, err, errlen);
 				d->pid = 0;
 			}
-			return -1;
+			usleep(50000);
 		}
+		if (!r)
+			return -1;
 		bool loaded = json_is_true(json_object_get(r, "loaded"));
 		json_decref(r);
 		if (loaded)
