@@ -30,35 +30,29 @@ config() { # NAME LINE...: a guest of one vCPU and no devices, the lines added
 }
 spin() { send "$1" 'while :; do :; done'; }
 vmm_pid() { pgrep -f -- "xenon-vmm .*--name $1 " | head -1; }
-# "ID CPU-SECONDS" of every domain, from the host kernel's accounting of
-# each domain's group (cpu.stat): the CPU time the weights and caps divide,
-# read at once, whether or not a busy VMM answers xend at that moment.
-cpu_times() {
-	local stat
-	for stat in "$group"/[0-9]*/cpu.stat; do
-		awk -v id="$(basename "$(dirname "$stat")")" \
-			'$1 == "usage_usec" { printf "%s %.6f\n", id, $2 / 1e6 }' "$stat"
-	done
-}
-cpu_of() { printf '%s\n' "$1" | awk -v id="$("$xm" domid "$2")" '$1 == id { print $2 }'; }
-# usage_usec ID: sets usec to the CPU time of domain ID's group so far.
+# usage_usec ID: sets usec to the CPU time of domain ID's group so far,
+# from the host kernel's accounting (cpu.stat): the CPU time the weights
+# and caps divide, read at once, whether or not a busy VMM answers xend.
 usage_usec() {
 	local key value
 	usec=0
 	while read -r key value; do
-		[ "$key" = usage_usec ] && usec=$value
+		if [ "$key" = usage_usec ]; then usec=$value; fi
 	done <"$group/$1/cpu.stat"
 }
-# note_cpu_times: a line for series, the time and each group's ID and
-# usage_usec, read by the shell itself: no process competes with the
-# domains for this.
-note_cpu_times() {
-	local stat id line=$EPOCHREALTIME
+# cpu_times: sets times to "ID MICROSECONDS ..." for every domain, read by
+# the shell itself: no process competes with the domains for this.
+cpu_times() {
+	local stat id
+	times=""
 	for stat in "$group"/[0-9]*/cpu.stat; do
 		id=${stat%/cpu.stat} id=${id##*/}
-		usage_usec "$id" && line+=" $id $usec"
+		usage_usec "$id" && times+="$id $usec "
 	done
-	series+=$line$'\n'
+}
+# cpu_of TIMES NAME: NAME's CPU seconds in TIMES.
+cpu_of() {
+	awk -v id="$("$xm" domid "$2")" '{ for (i = 1; i < NF; i += 2) if ($i == id) printf "%.6f\n", $(i + 1) / 1e6 }' <<<"$1"
 }
 # settle ID...: until each of these domains' groups has had CPU time in
 # each of 3 seconds in a row (a minute at most); sets settled to the
@@ -83,12 +77,14 @@ settle() {
 # series has each second's CPU times, for a reader when a check fails.
 sample() {
 	local w0 w1 i
-	w0=$(date +%s.%N) before=$(cpu_times) series=""
+	cpu_times
+	w0=$(date +%s.%N) before=$times series=""
 	for ((i = 0; i < $1; i++)); do
 		sleep 1
-		note_cpu_times
+		cpu_times
+		series+="$EPOCHREALTIME $times"$'\n'
 	done
-	w1=$(date +%s.%N) after=$(cpu_times)
+	w1=$(date +%s.%N) after=$times
 	wall=$(awk -v a="$w0" -v b="$w1" 'BEGIN { printf "%.2f", b - a }')
 }
 used() { awk -v a="$(cpu_of "$before" "$1")" -v b="$(cpu_of "$after" "$1")" 'BEGIN { printf "%.2f", b - a }'; }
